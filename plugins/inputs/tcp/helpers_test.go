@@ -1,11 +1,11 @@
 package tcp
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -37,7 +37,7 @@ type testDecoder struct {
 
 func (d *testDecoder) Decode(p []byte, emit func(*event.Event)) {
 	for len(p) > 0 {
-		i := strings.IndexByte(string(p), '\n')
+		i := bytes.IndexByte(p, '\n')
 		chunk := p
 		if i >= 0 {
 			chunk = p[:i]
@@ -215,3 +215,6 @@ func get(t testing.TB, e *event.Event, ref string) any {
 	v, _ := e.GetField(ref)
 	return v
 }
+
+// benchCodecs are the codecs the benchmarks run with.
+var benchCodecs = []string{"testlines"}

@@ -32,13 +32,22 @@ const (
 
 // source is what the input knows about a connection's sender.
 type source struct {
-	name, ip   string
-	port       int64
-	proxyIP    string
-	proxyPort  int64
-	hasProxy   bool
-	subject    string
-	hasSubject bool
+	name, ip  string
+	port      int64
+	proxyIP   string
+	proxyPort int64
+	hasProxy  bool
+	subject   string
+
+	// The values above converted to interfaces once per connection, not
+	// once per event.
+	boxed struct{ name, ip, port, proxyIP, proxyPort, subject any }
+}
+
+func (s *source) box() {
+	b := &s.boxed
+	b.name, b.ip, b.port = s.name, s.ip, s.port
+	b.proxyIP, b.proxyPort, b.subject = s.proxyIP, s.proxyPort, s.subject
 }
 
 // fieldNames are the fields where connection metadata goes.
@@ -143,16 +152,19 @@ func (s *stream) decode(p []byte) {
 
 // add decorates e with the connection's metadata and batches it.
 func (s *stream) add(e *event.Event) {
-	f := &s.in.fields
-	setIfAbsent(e, f.name, s.src.name)
-	setIfAbsent(e, f.ip, s.src.ip)
-	setIfAbsent(e, f.port, s.src.port)
+	f, b := &s.in.fields, &s.src.boxed
+	if b.name == nil {
+		s.src.box()
+	}
+	setIfAbsent(e, f.name, b.name)
+	setIfAbsent(e, f.ip, b.ip)
+	setIfAbsent(e, f.port, b.port)
 	if s.src.hasProxy {
-		setIfAbsent(e, f.proxyIP, s.src.proxyIP)
-		setIfAbsent(e, f.proxyPort, s.src.proxyPort)
+		setIfAbsent(e, f.proxyIP, b.proxyIP)
+		setIfAbsent(e, f.proxyPort, b.proxyPort)
 	}
 	if s.src.subject != "" {
-		setIfAbsent(e, f.subject, s.src.subject)
+		setIfAbsent(e, f.subject, b.subject)
 	}
 	s.batch = append(s.batch, e)
 	if len(s.batch) >= maxBatch {
@@ -244,6 +256,7 @@ func (s *stream) parseProxyHeader(h string) error {
 	s.src.proxyIP = dst.String()
 	s.src.proxyPort = int64(dport)
 	s.src.hasProxy = true
+	s.src.box()
 	return nil
 }
 

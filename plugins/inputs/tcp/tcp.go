@@ -337,6 +337,7 @@ func (in *Input) serveConn(ctx context.Context, q plugin.Queue, c net.Conn, useT
 		}
 		if certs := tc.ConnectionState().PeerCertificates; in.peerSubj && len(certs) > 0 {
 			st.src.subject = certs[0].Subject.String()
+			st.src.box()
 		}
 		r = tc
 	}
