@@ -22,34 +22,34 @@ import (
 type kind uint8
 
 const (
-	kLiteral           kind = iota
-	kEra                    // G: AD/BC
-	kCentury                // C: century of era
-	kYearOfEra              // Y (Joda), y (Java)
-	kWeekyear               // x (Joda), Y (Java)
-	kTwoDigitWeekyear       // xx (Joda), YY (Java)
-	kWeek                   // w: ISO week of week-year
-	kDayOfWeek              // e: 1 = Monday .. 7 = Sunday
-	kDayOfWeekText          // E
-	kYear                   // y (Joda), u (Java): proleptic year, signed
-	kTwoDigitYear           // yy
-	kDayOfYear              // D
-	kMonth                  // M, MM
-	kMonthText              // MMM, MMMM
-	kDayOfMonth             // d
-	kHalfday                // a: AM/PM
-	kHourOfHalfday          // K: 0..11
-	kClockhourOfHalfday     // h: 1..12
-	kHourOfDay              // H: 0..23
-	kClockhourOfDay         // k: 1..24
-	kMinute                 // m
-	kSecond                 // s
-	kFraction               // S..S: fraction of second, truncated
-	kNanoOfSecond           // n (Java)
-	kZoneName               // z
-	kZoneOffset             // Z, ZZ (Joda); X, x, Z (Java)
-	kZoneID                 // ZZZ (Joda), VV (Java)
-	kQuarter                // Q (Java)
+	kLiteral            kind = iota
+	kEra                     // G: AD/BC
+	kCentury                 // C: century of era
+	kYearOfEra               // Y (Joda), y (Java)
+	kWeekyear                // x (Joda), Y (Java)
+	kTwoDigitWeekyear        // xx (Joda), YY (Java)
+	kWeek                    // w: ISO week of week-year
+	kDayOfWeek               // e: 1 = Monday .. 7 = Sunday
+	kDayOfWeekText           // E
+	kYear                    // y (Joda), u (Java): proleptic year, signed
+	kTwoDigitYear            // yy
+	kDayOfYear               // D
+	kMonth                   // M, MM
+	kMonthText               // MMM, MMMM
+	kDayOfMonth              // d
+	kHalfday                 // a: AM/PM
+	kHourOfHalfday           // K: 0..11
+	kClockhourOfHalfday      // h: 1..12
+	kHourOfDay               // H: 0..23
+	kClockhourOfDay          // k: 1..24
+	kMinute                  // m
+	kSecond                  // s
+	kFraction                // S..S: fraction of second, truncated
+	kNanoOfSecond            // n (Java)
+	kZoneName                // z
+	kZoneOffset              // Z, ZZ (Joda); X, x, Z (Java)
+	kZoneID                  // ZZZ (Joda), VV (Java)
+	kQuarter                 // Q (Java)
 )
 
 // text widths.
@@ -79,7 +79,7 @@ type token struct {
 	lenient bool
 	// javaBase: Java's reduced two-digit years parse into 2000..2099.
 	javaBase bool
-	lit     string
+	lit      string
 }
 
 // Format is a compiled date pattern. It is immutable and safe for
@@ -125,7 +125,7 @@ const maxPatternLen = 1024
 
 // Compile compiles a Joda-Time pattern. Letters other than the supported
 // ones (see the package comment) are an error, as in Joda; every other
-// character is literal text, and text in single quotes is literal ('' is
+// character is literal text, and text in single quotes is literal (” is
 // a quote).
 func Compile(pattern string) (*Format, error) {
 	if pattern == "" {
