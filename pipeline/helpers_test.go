@@ -219,8 +219,8 @@ func attr(name string, v config.Value) *config.Attr {
 	return &config.Attr{Pos: config.Pos{File: "t.conf", Line: 1, Col: 1}, Name: name, Value: v}
 }
 
-func num(n int64) *config.Number { return &config.Number{Raw: "n", IsInt: true, Int: n} }
-func str(s string) *config.String { return &config.String{Value: s} }
+func num(n int64) *config.Number     { return &config.Number{Raw: "n", IsInt: true, Int: n} }
+func str(s string) *config.String    { return &config.String{Value: s} }
 func bare(s string) *config.Bareword { return &config.Bareword{Value: s} }
 func hash(kv ...string) *config.Hash {
 	h := &config.Hash{}
@@ -251,7 +251,9 @@ func nlit(n int64) *config.NumberLit  { return &config.NumberLit{Raw: "n", IsInt
 func flit(f float64) *config.NumberLit {
 	return &config.NumberLit{Raw: "f", Float: f}
 }
-func bin(op string, l, r config.Expr) *config.Binary { return &config.Binary{Op: op, Left: l, Right: r} }
+func bin(op string, l, r config.Expr) *config.Binary {
+	return &config.Binary{Op: op, Left: l, Right: r}
+}
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 

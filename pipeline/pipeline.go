@@ -541,4 +541,3 @@ func (p *Pipeline) deliver(w *workerState) {
 		w.ready[i] = nil
 	}
 }
-
