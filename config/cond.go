@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -317,7 +318,7 @@ func (ps *parser) peekCompareOp() string {
 // scanCompareOp reads a comparison, regex or membership operator.
 func (ps *parser) scanCompareOp() string {
 	for _, op := range [...]string{"==", "!=", "<=", ">=", "=~", "!~", "<", ">"} {
-		if strings.HasPrefix(string(ps.src[ps.off:min(len(ps.src), ps.off+2)]), op) {
+		if bytes.HasPrefix(ps.src[ps.off:], []byte(op)) {
 			ps.off += len(op)
 			return op
 		}

@@ -221,8 +221,6 @@ func (f *formatter) quote(s string) {
 				f.buf.WriteString(`\r`)
 			case '\t':
 				f.buf.WriteString(`\t`)
-			case 0:
-				f.buf.WriteString(`\0`)
 			default:
 				f.buf.WriteByte(c)
 			}

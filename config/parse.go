@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strconv"
@@ -26,9 +27,11 @@ type ParseOptions struct {
 	// backslash only keeps the quote that follows it from ending the
 	// string ("a\"b" is the five characters a\"b).
 	//
-	// When true, \\ \" \' \n \r \t and \0 are replaced by a backslash, a
-	// double quote, a single quote, a newline, a carriage return, a tab and
-	// a NUL byte; any other backslash stays as written.
+	// When true, \\ \" \' \n \r and \t are replaced by a backslash, a
+	// double quote, a single quote, a newline, a carriage return and a tab;
+	// any other backslash stays as written (so "\d+" is still \d+), as in
+	// Logstash's StringEscape. Logstash has no \0 escape; neither has
+	// sluice.
 	//
 	// Either way a string ends at the first quote not preceded by a
 	// backslash, as in Logstash's grammar (so "a\\" does not end after the
@@ -117,7 +120,7 @@ func (ps *parser) init() {
 		i += n
 	}
 	// A UTF-8 byte order mark, as some Windows editors write, is skipped.
-	if strings.HasPrefix(string(ps.src[:min(3, len(ps.src))]), "\ufeff") {
+	if bytes.HasPrefix(ps.src, []byte("\ufeff")) {
 		ps.off = 3
 	}
 }
@@ -199,7 +202,7 @@ func (ps *parser) scanName() string {
 // atWord reports whether the keyword w starts at the current offset and is
 // not the beginning of a longer word.
 func (ps *parser) atWord(w string) bool {
-	if !strings.HasPrefix(string(ps.src[ps.off:min(len(ps.src), ps.off+len(w))]), w) {
+	if !bytes.HasPrefix(ps.src[ps.off:], []byte(w)) {
 		return false
 	}
 	return !isWordChar(ps.peekAt(len(w)))
@@ -245,6 +248,9 @@ func (ps *parser) parseConfig() []*Section {
 		case "input", "filter", "output":
 			secs = append(secs, ps.parseSection(start, word))
 		default:
+			if word == "" && ps.peek() == '}' {
+				ps.fail("unexpected '}': there is no open section or block for it to close")
+			}
 			msg := fmt.Sprintf("expected a section (input, filter or output), found %s", ps.found(start))
 			if s := suggest(word, "input", "filter", "output"); s != "" {
 				msg += fmt.Sprintf(" — did you mean '%s'?", s)
@@ -506,7 +512,7 @@ func (ps *parser) parseQuoted() string {
 	return unescape(raw)
 }
 
-// unescape processes Logstash's escapes: \\ \" \' \n \r \t \0.
+// unescape processes Logstash's escapes: \\ \" \' \n \r \t.
 func unescape(raw []byte) string {
 	var b strings.Builder
 	b.Grow(len(raw))
@@ -525,8 +531,6 @@ func unescape(raw []byte) string {
 			b.WriteByte('\r')
 		case 't':
 			b.WriteByte('\t')
-		case '0':
-			b.WriteByte(0)
 		default:
 			b.WriteByte('\\')
 			b.WriteByte(raw[i+1])
