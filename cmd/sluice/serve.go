@@ -217,13 +217,13 @@ func loadPipeline(set settings.Settings, logger *slog.Logger) (*config.Pipeline,
 		return nil, errors.New("give either -f/path.config or -e/config.string, not both")
 	case set.PathConfig != "":
 		var err error
-		cfg, err = config.LoadWith(opts, []string{set.PathConfig})
+		cfg, err = opts.Load([]string{set.PathConfig})
 		if err != nil {
 			return nil, err
 		}
 	case set.ConfigString != "":
 		src := set.ConfigString
-		p, err := config.ParseStringWith(opts, "config string", src)
+		p, err := opts.Parse("config string", []byte(src))
 		if err != nil {
 			return nil, err
 		}
@@ -240,14 +240,14 @@ func loadPipeline(set settings.Settings, logger *slog.Logger) (*config.Pipeline,
 		if !hasOut {
 			src += "\n" + defaultOutput
 		}
-		cfg, err = config.ParseStringWith(opts, "config string", src)
+		cfg, err = opts.Parse("config string", []byte(src))
 		if err != nil {
 			return nil, err
 		}
 	default:
 		logger.Info("no -f or -e given: running the default pipeline (tcp and udp on port 5000, JSON, printed to stdout)")
 		var err error
-		cfg, err = config.ParseStringWith(opts, "default pipeline", DefaultPipeline)
+		cfg, err = opts.Parse("default pipeline", []byte(DefaultPipeline))
 		if err != nil {
 			return nil, fmt.Errorf("BUG: default pipeline: %w", err)
 		}
