@@ -30,10 +30,12 @@ type Server struct {
 
 // Serve accepts connections on ln until ctx ends or ln fails for good,
 // then closes ln and every open connection and waits for the handlers to
-// return. It returns nil when ctx ended.
+// return. It returns nil when ctx ended. A Server serves one listener at a
+// time; Serve may be called again after it returned.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.mu.Lock()
 	s.conns = map[net.Conn]struct{}{}
+	s.closing = false
 	s.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()

@@ -103,6 +103,7 @@ type Input struct {
 	dns      dnsCache
 
 	mu    sync.Mutex
+	ln    net.Listener // opened, not yet served
 	addr  net.Addr
 	ready chan struct{}
 	srv   netutil.Server
@@ -111,6 +112,8 @@ type Input struct {
 var (
 	_ plugin.Input       = (*Input)(nil)
 	_ plugin.Initializer = (*Input)(nil)
+	_ plugin.Opener      = (*Input)(nil)
+	_ plugin.Closer      = (*Input)(nil)
 )
 
 // Settings declares the tcp input's settings.
@@ -242,15 +245,15 @@ func (in *Input) initTLS() error {
 	return nil
 }
 
-// Run accepts connections (server mode) or connects to the server (client
-// mode) until ctx ends, then closes every connection and returns nil.
-func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
+// Open listens on host:port (server mode), so that a port in use is
+// reported when the pipeline starts. Run calls it when the engine did not.
+func (in *Input) Open(ctx context.Context) error {
 	if in.log == nil {
 		in.log = slog.Default()
 	}
 	if in.Mode == "client" {
 		in.markReady(nil)
-		return in.runClient(ctx, q)
+		return nil
 	}
 	lc := net.ListenConfig{KeepAlive: -1}
 	if in.TCPKeepAlive {
@@ -262,8 +265,50 @@ func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 		in.markReady(nil)
 		return fmt.Errorf("tcp: listen on %s: %w", addr, err)
 	}
+	in.mu.Lock()
+	if in.ln != nil {
+		in.ln.Close()
+	}
+	in.ln = ln
+	in.mu.Unlock()
 	in.markReady(ln.Addr())
 	in.log.Info("listening", "address", ln.Addr().String(), "ssl_enabled", in.tlsCfg != nil)
+	return nil
+}
+
+// Close closes the listener if Run did not take it.
+func (in *Input) Close() error {
+	if ln := in.takeListener(); ln != nil {
+		return ln.Close()
+	}
+	return nil
+}
+
+func (in *Input) takeListener() net.Listener {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	ln := in.ln
+	in.ln = nil
+	return ln
+}
+
+// Run accepts connections (server mode) or connects to the server (client
+// mode) until ctx ends, then closes every connection and returns nil.
+func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
+	if in.Mode == "client" {
+		if in.log == nil {
+			in.log = slog.Default()
+		}
+		in.markReady(nil)
+		return in.runClient(ctx, q)
+	}
+	ln := in.takeListener()
+	if ln == nil {
+		if err := in.Open(ctx); err != nil {
+			return err
+		}
+		ln = in.takeListener()
+	}
 	in.srv.MaxConns = in.MaxConnections
 	in.srv.Logger = in.log
 	in.srv.Handle = func(ctx context.Context, c net.Conn) { in.serveConn(ctx, q, c, in.tlsCfg != nil) }
@@ -273,8 +318,9 @@ func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 	return nil
 }
 
-// Ready is closed once Run is listening (or failed to listen); then Addr
-// returns the bound address (nil on failure and in client mode).
+// Ready is closed once the input listens (after Open, or in Run when the
+// engine did not call Open) or failed to; then Addr returns the bound
+// address (nil on failure and in client mode).
 func (in *Input) Ready() <-chan struct{} {
 	in.mu.Lock()
 	defer in.mu.Unlock()

@@ -516,3 +516,54 @@ func TestListenError(t *testing.T) {
 		t.Fatal("Ready not closed after a failed listen")
 	}
 }
+
+func TestOpenBeforeRun(t *testing.T) {
+	in := build(t, "v8", "host", "127.0.0.1", "port", 0)
+	if err := in.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	addr := in.Addr().String()
+	// Connections made between Open and Run wait in the backlog.
+	c := dial(t, addr)
+	io.WriteString(c, "early\n")
+	q := newQueue()
+	start(t, in, q)
+	if e := q.Wait(t, 1, 5*time.Second)[0]; e.Message() != "early" {
+		t.Fatalf("message %q", e.Message())
+	}
+}
+
+func TestCloseWithoutRun(t *testing.T) {
+	in := build(t, "v8", "host", "127.0.0.1", "port", 0)
+	if err := in.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	addr := in.Addr().String()
+	if err := in.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("listener still open after Close")
+	}
+}
+
+func TestRunAgainAfterStop(t *testing.T) {
+	in := build(t, "v8", "host", "127.0.0.1", "port", 0)
+	for i := range 2 {
+		// As the engine does: Open, then Run; Run again reopens.
+		if err := in.Open(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		q := newQueue()
+		addr, stop := start(t, in, q)
+		c := dial(t, addr)
+		fmt.Fprintf(c, "run %d\n", i)
+		if e := q.Wait(t, 1, 5*time.Second)[0]; e.Message() != fmt.Sprintf("run %d", i) {
+			t.Fatalf("message %q", e.Message())
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

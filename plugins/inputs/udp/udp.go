@@ -68,6 +68,7 @@ type Input struct {
 	sourceIP event.Ref
 
 	mu    sync.Mutex
+	conn  *net.UDPConn // opened, not yet read
 	addr  net.Addr
 	ready chan struct{}
 
@@ -78,6 +79,8 @@ type Input struct {
 var (
 	_ plugin.Input       = (*Input)(nil)
 	_ plugin.Initializer = (*Input)(nil)
+	_ plugin.Opener      = (*Input)(nil)
+	_ plugin.Closer      = (*Input)(nil)
 )
 
 // Settings declares the udp input's settings.
@@ -127,8 +130,9 @@ func (in *Input) Init(ctx *plugin.Context) error {
 	return nil
 }
 
-// Ready is closed once Run listens (or failed to); Addr then returns the
-// bound address (nil on failure).
+// Ready is closed once the input listens (after Open, or in Run when the
+// engine did not call Open) or failed to; Addr then returns the bound
+// address (nil on failure).
 func (in *Input) Ready() <-chan struct{} {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -169,9 +173,9 @@ type packet struct {
 	truncated bool
 }
 
-// Run reads datagrams until ctx ends, then decodes and delivers those
-// already read and returns nil.
-func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
+// Open binds the socket, so that a port in use is reported when the
+// pipeline starts. Run calls it when the engine did not.
+func (in *Input) Open(ctx context.Context) error {
 	if in.log == nil {
 		in.log = slog.Default()
 	}
@@ -183,19 +187,55 @@ func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 		return fmt.Errorf("udp: listen on %s: %w", addr, err)
 	}
 	conn := pc.(*net.UDPConn)
-	defer conn.Close()
-	if in.rcvbufSetting != nil && in.rcvbufSetting.Set {
+	rcvSet := in.rcvbufSetting != nil && in.rcvbufSetting.Set
+	if rcvSet {
 		if err := conn.SetReadBuffer(in.ReceiveBufferBytes); err != nil {
 			in.log.Warn("cannot set receive_buffer_bytes", "error", err)
 		}
 	}
 	rcvbuf := receiveBufferSize(conn)
-	if in.rcvbufSetting != nil && in.rcvbufSetting.Set && rcvbuf >= 0 && rcvbuf < in.ReceiveBufferBytes {
+	if rcvSet && rcvbuf >= 0 && rcvbuf < in.ReceiveBufferBytes {
 		in.log.Warn("the system granted a smaller receive buffer than receive_buffer_bytes (see net.core.rmem_max)",
 			"requested", in.ReceiveBufferBytes, "obtained", rcvbuf)
 	}
+	in.mu.Lock()
+	if in.conn != nil {
+		in.conn.Close()
+	}
+	in.conn = conn
+	in.mu.Unlock()
 	in.markReady(conn.LocalAddr())
 	in.log.Info("listening", "address", conn.LocalAddr().String(), "receive_buffer_bytes", rcvbuf, "queue_size", in.QueueSize, "workers", in.Workers)
+	return nil
+}
+
+// Close closes the socket if Run did not take it.
+func (in *Input) Close() error {
+	if c := in.takeConn(); c != nil {
+		return c.Close()
+	}
+	return nil
+}
+
+func (in *Input) takeConn() *net.UDPConn {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	c := in.conn
+	in.conn = nil
+	return c
+}
+
+// Run reads datagrams until ctx ends, then decodes and delivers those
+// already read and returns nil.
+func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
+	conn := in.takeConn()
+	if conn == nil {
+		if err := in.Open(ctx); err != nil {
+			return err
+		}
+		conn = in.takeConn()
+	}
+	defer conn.Close()
 
 	packets := make(chan packet, in.QueueSize)
 	var wg sync.WaitGroup

@@ -144,7 +144,9 @@ func TestTruncatedDatagramIsTagged(t *testing.T) {
 }
 
 func TestBatching(t *testing.T) {
-	in := build(t, "v8", "host", "127.0.0.1", "port", 0, "workers", 1)
+	// A large receive buffer: the 300 datagrams must not be dropped even
+	// when the reader is slow to be scheduled.
+	in := build(t, "v8", "host", "127.0.0.1", "port", 0, "workers", 1, "receive_buffer_bytes", 4<<20)
 	q := &pushCounter{Queue: plugintest.NewQueue()}
 	q.Block()
 	addr, _ := start(t, in, q)
@@ -210,4 +212,33 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%v: error %v, want %q", tc.kv, err, tc.want)
 		}
 	}
+}
+
+func TestOpenBeforeRunAndClose(t *testing.T) {
+	in := build(t, "v8", "host", "127.0.0.1", "port", 0)
+	if err := in.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// A datagram sent between Open and Run waits in the socket.
+	send(t, in.Addr().String(), "early")
+	q := plugintest.NewQueue()
+	start(t, in, q)
+	if e := q.Wait(t, 1, 5*time.Second)[0]; e.Message() != "early" {
+		t.Fatalf("message %q", e.Message())
+	}
+
+	other := build(t, "v8", "host", "127.0.0.1", "port", 0)
+	if err := other.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	addr := other.Addr().String()
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The port is free again.
+	c, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		t.Fatalf("port still bound after Close: %v", err)
+	}
+	c.Close()
 }
