@@ -271,14 +271,44 @@ func TestConnectionFields(t *testing.T) {
 }
 
 func TestExistingFieldsAreKept(t *testing.T) {
-	in := build(t, "disabled", "host", "127.0.0.1", "port", 0, "dns_reverse_lookup_enabled", false)
-	st := newStream(in, nil, in.log)
-	st.src = source{name: "peer", ip: "10.0.0.1", port: 5}
-	e := event.NewMessage("x")
-	e.SetField("host", "mine")
-	st.add(e)
-	if get(t, e, "host") != "mine" || get(t, e, "port") != int64(5) {
-		t.Fatalf("fields %v", e.Fields())
+	cases := []struct {
+		ecs    string
+		preset map[string]any
+		want   map[string]any
+	}{
+		{"disabled", map[string]any{"host": "mine"}, map[string]any{"host": "mine", "port": int64(5), "[@metadata][ip_address]": "10.0.0.1"}},
+		{"v8", map[string]any{"[@metadata][input][other]": "x"}, map[string]any{
+			"[@metadata][input][other]":             "x",
+			"[@metadata][input][tcp][source][name]": "peer",
+			"[@metadata][input][tcp][source][port]": int64(5),
+		}},
+		{"v8", map[string]any{"[@metadata][input][tcp][source][name]": "mine"}, map[string]any{
+			"[@metadata][input][tcp][source][name]": "mine",
+			"[@metadata][input][tcp][source][ip]":   "10.0.0.1",
+		}},
+		{"v8", map[string]any{}, map[string]any{
+			"[@metadata][input][tcp][source][name]":         "peer",
+			"[@metadata][input][tcp][source][ip]":           "10.0.0.1",
+			"[@metadata][input][tcp][source][port]":         int64(5),
+			"[@metadata][input][tcp][proxy][ip]":            "10.0.0.2",
+			"[@metadata][input][tcp][proxy][port]":          int64(6),
+			"[@metadata][input][tcp][tls][client][subject]": "CN=x",
+		}},
+	}
+	for _, tc := range cases {
+		in := build(t, tc.ecs, "host", "127.0.0.1", "port", 0, "dns_reverse_lookup_enabled", false)
+		st := newStream(in, &countQueue{}, in.log)
+		st.src = source{name: "peer", ip: "10.0.0.1", port: 5, proxyIP: "10.0.0.2", proxyPort: 6, hasProxy: true, subject: "CN=x"}
+		e := event.NewMessage("x")
+		for k, v := range tc.preset {
+			e.SetField(k, v)
+		}
+		st.add(e)
+		for k, v := range tc.want {
+			if got := get(t, e, k); got != v {
+				t.Errorf("%s %v: %s = %#v, want %#v", tc.ecs, tc.preset, k, got, v)
+			}
+		}
 	}
 }
 
