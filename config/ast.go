@@ -150,7 +150,7 @@ type Expr interface {
 }
 
 // Binary is `left op right`. Op is one of ==, !=, <, >, <=, >=, =~, !~,
-// in, "not in", and, or, xor, nand.
+// in, "not in", and, or, xor, nand. Pos is the position of the operator.
 type Binary struct {
 	Pos         Pos
 	Op          string

@@ -72,6 +72,7 @@ type boolOp struct {
 func (ps *parser) parseCondition() Expr {
 	ps.enter()
 	defer ps.leave()
+	start := ps.pos(ps.off)
 	operands := []Expr{ps.parseExpression()}
 	var ops []boolOp
 	for {
@@ -93,7 +94,7 @@ func (ps *parser) parseCondition() Expr {
 		ps.skip()
 		operands = append(operands, ps.parseExpression())
 	}
-	return ps.joinConditions(operands, ops)
+	return ps.joinConditions(start, operands, ops)
 }
 
 // joinConditions combines the operands of one parenthesis level.
@@ -116,7 +117,7 @@ func (ps *parser) parseCondition() Expr {
 // means the same in both), rejects the xor/nand mixes with an error that
 // asks for parentheses, and records a warning in Pipeline.Warnings where
 // Logstash's grouping differs from the usual one.
-func (ps *parser) joinConditions(operands []Expr, ops []boolOp) Expr {
+func (ps *parser) joinConditions(start Pos, operands []Expr, ops []boolOp) Expr {
 	if len(ops) == 0 {
 		return operands[0]
 	}
@@ -160,33 +161,41 @@ func (ps *parser) joinConditions(operands []Expr, ops []boolOp) Expr {
 			continue
 		}
 		l, r := vals[len(vals)-2], vals[len(vals)-1]
-		vals = append(vals[:len(vals)-2], &Binary{Pos: l.Position(), Op: it.op.op, Left: l, Right: r})
+		vals = append(vals[:len(vals)-2], &Binary{Pos: ps.pos(it.op.off), Op: it.op.op, Left: l, Right: r})
 	}
 	got := vals[0]
+	if len(ops) == 1 {
+		return got
+	}
 	if want := conventionalTree(operands, ops); !sameBoolShape(got, want) {
-		ps.pl.Warnings = append(ps.pl.Warnings, ps.pl.Errorf(operands[0].Position(),
+		ps.pl.Warnings = append(ps.pl.Warnings, ps.pl.Errorf(start,
 			"this condition is grouped as Logstash groups it, %s, which differs from the usual precedence (%s); add parentheses to make the intent explicit",
 			exprString(got), exprString(want)))
 	}
 	return got
 }
 
-// conventionalTree groups with 'and' above 'or', left to right.
+// conventionalTree groups with 'and' above 'or'. Chains are nested to the
+// right, like Logstash's, so that the two trees print alike where they agree.
 func conventionalTree(operands []Expr, ops []boolOp) Expr {
 	var terms []Expr
-	cur := operands[0]
+	group := []Expr{operands[0]}
 	for i, o := range ops {
-		if o.op == "and" {
-			cur = &Binary{Pos: cur.Position(), Op: "and", Left: cur, Right: operands[i+1]}
-			continue
+		if o.op != "and" {
+			terms = append(terms, chain("and", group))
+			group = nil
 		}
-		terms = append(terms, cur)
-		cur = operands[i+1]
+		group = append(group, operands[i+1])
 	}
-	terms = append(terms, cur)
-	e := terms[0]
-	for _, t := range terms[1:] {
-		e = &Binary{Pos: e.Position(), Op: "or", Left: e, Right: t}
+	terms = append(terms, chain("and", group))
+	return chain("or", terms)
+}
+
+// chain joins xs with op, nested to the right.
+func chain(op string, xs []Expr) Expr {
+	e := xs[len(xs)-1]
+	for i := len(xs) - 2; i >= 0; i-- {
+		e = &Binary{Pos: xs[i].Position(), Op: op, Left: xs[i], Right: e}
 	}
 	return e
 }
