@@ -35,7 +35,7 @@ func (ps *parser) parseIf(start int, section string) *If {
 		ps.off++
 		b := &Branch{Pos: ps.pos(elseStart)}
 		b.Body = ps.parseBlock(func() string {
-			return fmt.Sprintf("missing '}' to close the 'else' block opened at %s", b.Pos)
+			return fmt.Sprintf("missing '}' to close the 'else' block opened at %s", lineCol(b.Pos))
 		}, section)
 		n.Branches = append(n.Branches, b)
 		return n
@@ -52,11 +52,11 @@ func (ps *parser) parseBranch(start int, kw, section string) *Branch {
 	b.Cond = ps.parseCondition()
 	ps.skip()
 	if ps.peek() != '{' {
-		ps.fail("expected '{' after the condition of '%s' at %s, found %s", kw, b.Pos, ps.found(ps.off))
+		ps.fail("expected '{' after the condition of '%s' at %s, found %s%s", kw, lineCol(b.Pos), ps.found(ps.off), ps.afterConditionHint())
 	}
 	ps.off++
 	b.Body = ps.parseBlock(func() string {
-		return fmt.Sprintf("missing '}' to close the '%s' block opened at %s", kw, b.Pos)
+		return fmt.Sprintf("missing '}' to close the '%s' block opened at %s", kw, lineCol(b.Pos))
 	}, section)
 	return b
 }
@@ -252,7 +252,7 @@ func (ps *parser) parseExpression() Expr {
 		e := ps.parseCondition()
 		ps.skip()
 		if ps.peek() != ')' {
-			ps.fail("expected ')' to close the '(' at %s, found %s", ps.pos(start), ps.found(ps.off))
+			ps.fail("expected ')' to close the '(' at %s, found %s%s", lineCol(ps.pos(start)), ps.found(ps.off), ps.afterConditionHint())
 		}
 		ps.off++
 		return e
@@ -401,6 +401,11 @@ func (ps *parser) parseSelectorOrList() Expr {
 			return &FieldRef{Pos: ps.pos(start), Raw: raw}
 		}
 	}
+	if j := ps.off + 1 + bytes.IndexAny(ps.src[ps.off+1:], "[],"); j > ps.off && ps.src[j] == '[' && j > ps.off+1 {
+		if c := ps.src[ps.off+1]; c != '"' && c != '\'' && c != ' ' && !isDigit(c) && c != '-' {
+			ps.failAt(start, "invalid field reference: write nested fields as [a][b], each part in its own brackets")
+		}
+	}
 	return ps.parseList()
 }
 
@@ -456,9 +461,9 @@ func (ps *parser) parseList() *ListLit {
 			ps.checkBareword(start, word)
 			l.Items = append(l.Items, &StringLit{Pos: ps.pos(start), Value: word})
 		case ps.eof():
-			ps.fail("missing ']' to close the list opened at %s", l.Pos)
+			ps.fail("missing ']' to close the list opened at %s", lineCol(l.Pos))
 		default:
-			ps.fail("expected a string or a number in the list opened at %s, found %s", l.Pos, ps.found(ps.off))
+			ps.fail("expected a string or a number in the list opened at %s, found %s", lineCol(l.Pos), ps.found(ps.off))
 		}
 		ps.skip()
 		switch ps.peek() {
@@ -473,9 +478,9 @@ func (ps *parser) parseList() *ListLit {
 			return l
 		default:
 			if ps.eof() {
-				ps.fail("missing ']' to close the list opened at %s", l.Pos)
+				ps.fail("missing ']' to close the list opened at %s", lineCol(l.Pos))
 			}
-			ps.fail("expected ',' or ']' in the list opened at %s, found %s", l.Pos, ps.found(ps.off))
+			ps.fail("expected ',' or ']' in the list opened at %s, found %s", lineCol(l.Pos), ps.found(ps.off))
 		}
 	}
 }
@@ -531,4 +536,43 @@ func regexHint(p string) string {
 		}
 	}
 	return " (sluice uses Go's RE2 syntax)"
+}
+
+// lineCol is "line:col", for pointing elsewhere in the same file.
+func lineCol(p Pos) string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
+
+// afterConditionHint explains common mistakes found where a condition
+// should have ended.
+func (ps *parser) afterConditionHint() string {
+	rest := ps.src[ps.off:]
+	word := func() string {
+		i := 0
+		for i < len(rest) && isWordChar(rest[i]) {
+			i++
+		}
+		return string(rest[:i])
+	}
+	switch {
+	case bytes.HasPrefix(rest, []byte("&&")):
+		return " — write 'and' instead of '&&'"
+	case bytes.HasPrefix(rest, []byte("||")):
+		return " — write 'or' instead of '||'"
+	case len(rest) > 0 && rest[0] == '=' && !bytes.HasPrefix(rest, []byte("==")) && !bytes.HasPrefix(rest, []byte("=~")):
+		return " — compare with '=='"
+	case len(rest) > 0 && rest[0] == '[':
+		return " — each part of a field reference is [name], with a name that is not empty and has no '[', ']' or ','"
+	case len(rest) > 0 && rest[0] == '(':
+		return ""
+	}
+	if ps.peekCompareOp() != "" {
+		return " — comparisons cannot be chained; join them with 'and' or 'or'"
+	}
+	w := word()
+	switch lw := strings.ToLower(w); {
+	case w == "not":
+		return " — did you mean 'not in'?"
+	case lw != w && (lw == "and" || lw == "or" || lw == "xor" || lw == "nand" || lw == "in" || lw == "not"):
+		return fmt.Sprintf(" — operators are lowercase: '%s'", lw)
+	}
+	return ""
 }

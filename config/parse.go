@@ -226,6 +226,9 @@ func (ps *parser) found(off int) string {
 	case c == '=' && off+1 < len(ps.src) && ps.src[off+1] == '>':
 		return "'=>'"
 	}
+	if strings.IndexByte("=!<>~&|", c) >= 0 && off+1 < len(ps.src) && strings.IndexByte("=!<>~&|", ps.src[off+1]) >= 0 {
+		return "'" + string(ps.src[off:off+2]) + "'"
+	}
 	r, _ := utf8.DecodeRune(ps.src[off:])
 	switch r {
 	case '\n', '\r':
@@ -280,7 +283,7 @@ func (ps *parser) parseSection(start int, kind string) *Section {
 	}
 	ps.off++
 	s.Body = ps.parseBlock(func() string {
-		return fmt.Sprintf("missing '}' to close the %s section opened at %s", kind, ps.pos(start))
+		return fmt.Sprintf("missing '}' to close the %s section opened at %s", kind, lineCol(ps.pos(start)))
 	}, kind)
 	return s
 }
@@ -344,7 +347,7 @@ func (ps *parser) parsePlugin(start int, name string) *Plugin {
 	for {
 		ps.skip()
 		if ps.eof() {
-			ps.fail("missing '}' to close plugin %q opened at %s", name, p.Pos)
+			ps.fail("missing '}' to close plugin %q opened at %s", name, lineCol(p.Pos))
 		}
 		if ps.peek() == '}' {
 			ps.off++
@@ -552,7 +555,7 @@ func (ps *parser) parseArray() *Array {
 	for {
 		ps.skip()
 		if ps.eof() {
-			ps.fail("missing ']' to close the array opened at %s", a.Pos)
+			ps.fail("missing ']' to close the array opened at %s", lineCol(a.Pos))
 		}
 		a.Items = append(a.Items, ps.parseValue())
 		ps.skip()
@@ -568,9 +571,9 @@ func (ps *parser) parseArray() *Array {
 			return a
 		default:
 			if ps.eof() {
-				ps.fail("missing ']' to close the array opened at %s", a.Pos)
+				ps.fail("missing ']' to close the array opened at %s", lineCol(a.Pos))
 			}
-			ps.fail("expected ',' or ']' in the array opened at %s, found %s", a.Pos, ps.found(ps.off))
+			ps.fail("expected ',' or ']' in the array opened at %s, found %s", lineCol(a.Pos), ps.found(ps.off))
 		}
 	}
 }
@@ -584,7 +587,7 @@ func (ps *parser) parseHash() *Hash {
 	for {
 		ps.skip()
 		if ps.eof() {
-			ps.fail("missing '}' to close the hash opened at %s", h.Pos)
+			ps.fail("missing '}' to close the hash opened at %s", lineCol(h.Pos))
 		}
 		start := ps.off
 		var key string
@@ -606,7 +609,7 @@ func (ps *parser) parseHash() *Hash {
 		}
 		e := &HashEntry{Pos: ps.pos(start), Key: key}
 		if first, dup := seen[key]; dup {
-			ps.failAt(start, "duplicate key %q in hash (first at %s)", key, first)
+			ps.failAt(start, "duplicate key %q in hash (first at %s)", key, lineCol(first))
 		}
 		seen[key] = e.Pos
 		ps.expectArrow("after hash key %q", key)
