@@ -356,7 +356,7 @@ func (ps *parser) parseRvalue() Expr {
 	case c == '"' || c == '\'':
 		return ps.parseStringLit()
 	case isDigit(c) || c == '-':
-		return ps.parseNumber()
+		return ps.scanNumber(true)
 	case c == '[':
 		return ps.parseSelectorOrList()
 	case c == '/':
@@ -455,7 +455,7 @@ func (ps *parser) parseList() *ListLit {
 		case c == '"' || c == '\'':
 			l.Items = append(l.Items, ps.parseStringLit())
 		case isDigit(c) || c == '-':
-			l.Items = append(l.Items, ps.parseNumber())
+			l.Items = append(l.Items, ps.scanNumber(false))
 		case isNameChar(c):
 			word := ps.scanName()
 			ps.checkBareword(start, word)

@@ -438,8 +438,11 @@ func (ps *parser) checkBareword(start int, word string) {
 	}
 }
 
-// parseNumber reads -?[0-9]+(\.[0-9]*)?.
-func (ps *parser) parseNumber() *NumberLit {
+// parseNumber reads -?[0-9]+(\.[0-9]*)?. A number must not run into a
+// word, except in conditions, where Logstash reads `1and` as 1 and.
+func (ps *parser) parseNumber() *NumberLit { return ps.scanNumber(false) }
+
+func (ps *parser) scanNumber(inCondition bool) *NumberLit {
 	start := ps.off
 	if ps.peek() == '-' {
 		ps.off++
@@ -459,7 +462,7 @@ func (ps *parser) parseNumber() *NumberLit {
 			ps.off++
 		}
 	}
-	if c := ps.peek(); isNameChar(c) || c == '.' {
+	if c := ps.peek(); (isNameChar(c) || c == '.') && !(inCondition && isAlpha(c)) {
 		end := ps.off
 		for end < len(ps.src) && (isNameChar(ps.src[end]) || ps.src[end] == '.') {
 			end++

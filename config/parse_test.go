@@ -314,7 +314,10 @@ func TestFormatQuoting(t *testing.T) {
 		{`a\"b`, false, `"a\"b"`},
 		{`both " and '`, false, `"both \" and '"`}, // not representable: reads back with a backslash
 		{"tab\there", true, `"tab\there"`},
-		{`q"b\s`, true, `"q\"b\\s"`},
+		{`q"b\s`, true, `"q\"b\s"`},
+		{`a\"`, true, `"a\\\""`},
+		{`end\`, true, `"end\\"`},
+		{`\n`, true, `"\\n"`},
 	}
 	for _, tt := range tests {
 		p := &Pipeline{SupportEscapes: tt.esc, Sections: []*Section{{Kind: "filter", Body: []Statement{
