@@ -61,6 +61,10 @@ func (ps *parser) parseBranch(start int, kw, section string) *Branch {
 	return b
 }
 
+// maxBoolOps bounds the boolean operators of one condition level, which
+// keeps the trees (and the evaluation of each event) shallow.
+const maxBoolOps = 1000
+
 // boolOp is a boolean operator between expressions of a condition.
 type boolOp struct {
 	op  string
@@ -88,6 +92,9 @@ func (ps *parser) parseCondition() Expr {
 		if op == "" {
 			ps.off = save
 			break
+		}
+		if len(ops) == maxBoolOps {
+			ps.fail("this condition has more than %d boolean operators at one level; split it or group it with parentheses", maxBoolOps)
 		}
 		ops = append(ops, boolOp{op, ps.off})
 		ps.off += len(op)
@@ -168,7 +175,7 @@ func (ps *parser) joinConditions(start Pos, operands []Expr, ops []boolOp) Expr 
 		return got
 	}
 	if want := conventionalTree(operands, ops); !sameBoolShape(got, want) {
-		ps.pl.Warnings = append(ps.pl.Warnings, ps.pl.Errorf(start,
+		ps.pl.Warnings = append(ps.pl.Warnings, ps.errorf(start,
 			"this condition is grouped as Logstash groups it, %s, which differs from the usual precedence (%s); add parentheses to make the intent explicit",
 			exprString(got), exprString(want)))
 	}
@@ -513,7 +520,7 @@ func (ps *parser) parseRegex() *RegexLit {
 func (ps *parser) checkRegex(pos Pos, pattern string) {
 	if _, err := regexp.Compile(pattern); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
-		panic(bailout{ps.pl.Errorf(pos, "invalid regular expression: %s%s", msg, regexHint(pattern))})
+		panic(bailout{ps.errorf(pos, "invalid regular expression: %s%s", msg, regexHint(pattern))})
 	}
 }
 

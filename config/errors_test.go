@@ -205,3 +205,20 @@ func TestLimits(t *testing.T) {
 		t.Errorf("size: %v", err)
 	}
 }
+
+func TestErrorLongLine(t *testing.T) {
+	src := "input { x1 { a => [" + strings.Repeat(`"ü", `, 100) + "?] } }"
+	_, err := ParseString("t.conf", src)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("got %q", err)
+	}
+	// 60 characters before the column: twelve `"ü", ` of five characters.
+	want := "  …" + strings.Repeat(`"ü", `, 12) + "?] } }"
+	if lines[1] != want || lines[2] != "  "+strings.Repeat(" ", 61)+"^" {
+		t.Errorf("got\n%s\n%s\nwant\n%s", lines[1], lines[2], want)
+	}
+}

@@ -132,7 +132,20 @@ func (ps *parser) pos(off int) Pos {
 }
 
 func (ps *parser) failAt(off int, format string, args ...any) {
-	panic(bailout{ps.pl.Errorf(ps.pos(off), format, args...)})
+	panic(bailout{ps.errorf(ps.pos(off), format, args...)})
+}
+
+// errorf is Pipeline.Errorf using the parser's table of lines.
+func (ps *parser) errorf(pos Pos, format string, args ...any) *Error {
+	e := &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+	if pos.Line >= 1 && pos.Line <= len(ps.lines) {
+		end := len(ps.src)
+		if pos.Line < len(ps.lines) {
+			end = ps.lines[pos.Line] - 1
+		}
+		e.Line = strings.TrimRight(string(ps.src[ps.lines[pos.Line-1]:end]), "\r")
+	}
+	return e
 }
 
 func (ps *parser) fail(format string, args ...any) { ps.failAt(ps.off, format, args...) }
