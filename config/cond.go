@@ -17,7 +17,17 @@ func (ps *parser) parseIf(start int, section string) *If {
 	for {
 		save := ps.off
 		ps.skip()
-		if !ps.atWord("else") {
+		// Logstash allows no space in `elseif`, like everywhere else between
+		// words and symbols.
+		// (A plugin may be named elseif: `elseif {` is one.)
+		glued := false
+		if bytes.HasPrefix(ps.src[ps.off:], []byte("elseif")) && !isWordChar(ps.peekAt(6)) {
+			at := ps.off
+			ps.off += 6
+			glued = ps.peekAfterSpace() != '{'
+			ps.off = at
+		}
+		if !ps.atWord("else") && !glued {
 			ps.off = save
 			return n
 		}

@@ -153,6 +153,7 @@ func TestParseBranches(t *testing.T) {
 		{"else if chain", `filter { if [a] { x1 {} } else if [b] { x2 {} } else if [c] {} else { x3 {} } }`,
 			`filter{if([a]){x1{}} elif([b]){x2{}} elif([c]){} else{x3{}}}`},
 		{"no spaces", `filter{if[a]{x1{}}else if[b]{}else{}}`, `filter{if([a]){x1{}} elif([b]){} else{}}`},
+		{"elseif", `filter { if [a] {} elseif [b] {} elseif{} }`, `filter{if([a]){} elif([b]){} elseif{}}`},
 		{"comments between branches", "filter { if [a] { } # c\n else # c\n if # c\n [b] { } # c\n else # c\n { } }", `filter{if([a]){} elif([b]){} else{}}`},
 		{"nested", `output { if [a] { if [b] { x1 {} } else { if [c] { x2 {} } } x3 {} } }`,
 			`output{if([a]){if([b]){x1{}} else{if([c]){x2{}}} x3{}}}`},
