@@ -1,5 +1,3 @@
-// Package config reads Logstash's pipeline language into an AST.
-// The engine never sees syntax: pipeline compiles this AST.
 package config
 
 import "fmt"
