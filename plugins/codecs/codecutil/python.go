@@ -12,11 +12,11 @@ import (
 
 // Python formats recognised by NormalizePython (see docs/python.md).
 const (
-	FormatPlain      = ""                     // nothing recognised: left as it is
-	FormatLogstashV0 = "python-logstash-v0"   // @message, @fields, @source_host ...
-	FormatECS        = "ecs-logging"          // flat dotted keys such as log.level, ecs.version
-	FormatStructlog  = "structlog"            // event is the message, timestamp, level
-	FormatLogstashV1 = "logstash-v1"          // already Logstash's shape (python-logstash v1, python-logstash-async)
+	FormatPlain      = ""                   // nothing recognised: left as it is
+	FormatLogstashV0 = "python-logstash-v0" // @message, @fields, @source_host ...
+	FormatECS        = "ecs-logging"        // flat dotted keys such as log.level, ecs.version
+	FormatStructlog  = "structlog"          // event is the message, timestamp, level
+	FormatLogstashV1 = "logstash-v1"        // already Logstash's shape (python-logstash v1, python-logstash-async)
 )
 
 // NormalizePython rewrites, in place, a decoded JSON object written by one

@@ -46,7 +46,7 @@ var pythonFixtures = []struct {
 			"message": "boom", "host": "web-01", "path": "/srv/app/views.py", "tags": []any{}, "type": "Logstash",
 			"level": "ERROR", "logger_name": "app.views", "stack_info": nil, "order": "A-1",
 			"stack_trace": "Traceback (most recent call last):\n  File \"/srv/app/views.py\", line 3, in f\nZeroDivisionError: division by zero\n",
-			"lineno": int64(3), "process": int64(4242), "thread_name": "MainThread",
+			"lineno":      int64(3), "process": int64(4242), "thread_name": "MainThread",
 		},
 	},
 	{
