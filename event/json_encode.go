@@ -103,7 +103,7 @@ func (enc *jsonEncoder) appendValue(dst []byte, v any) []byte {
 		return append(dst, "false"...)
 	case time.Time:
 		dst = append(dst, '"')
-		dst = appendTimestamp(dst, x)
+		dst = FormatTimestamp(dst, x)
 		return append(dst, '"')
 	case map[string]any:
 		return enc.appendMap(dst, x, false)
@@ -219,29 +219,4 @@ func AppendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
-}
-
-// appendTimestamp appends t as ISO-8601 UTC with exactly three fractional
-// digits: 2006-01-02T15:04:05.000Z.
-//
-// TODO(event): replace with FormatTimestamp from event/timestamp.go once it
-// lands on main (same output).
-func appendTimestamp(dst []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	hour, min, sec := t.Clock()
-	ms := t.Nanosecond() / 1e6
-	if year < 0 || year > 9999 {
-		// Outside what four digits can say: fall back to the library form.
-		return t.AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
-	}
-	dst = append(dst,
-		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
-		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
-		byte('0'+day/10), byte('0'+day%10), 'T',
-		byte('0'+hour/10), byte('0'+hour%10), ':',
-		byte('0'+min/10), byte('0'+min%10), ':',
-		byte('0'+sec/10), byte('0'+sec%10), '.',
-		byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
-	return dst
 }

@@ -3,7 +3,6 @@ package codecutil
 import (
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/sluicelog/sluice/event"
 )
@@ -13,13 +12,7 @@ import (
 // shows as the literal %{host} or %{message}.
 func AppendEventString(dst []byte, e *event.Event) []byte {
 	f := e.Fields()
-	switch ts := f[event.TimestampField].(type) {
-	case time.Time:
-		// TODO(event): use event.FormatTimestamp once it is on main.
-		dst = ts.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z")
-		dst = append(dst, ' ')
-	case nil:
-	default:
+	if ts, ok := f[event.TimestampField]; ok && ts != nil {
 		dst = event.FormatValue(dst, ts)
 		dst = append(dst, ' ')
 	}

@@ -103,7 +103,7 @@ func appendValue(dst []byte, v any, indent int) []byte {
 	case string:
 		return AppendRubyString(dst, x)
 	case time.Time:
-		return x.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z")
+		return event.FormatTimestamp(dst, x)
 	case map[string]any:
 		return appendHash(dst, x, indent)
 	case []any:
