@@ -23,8 +23,11 @@ type JSONEvents struct {
 	Original bool
 	// Charset converts the raw bytes to UTF-8 first (nil: UTF-8).
 	Charset *Charset
-	// Logger reports parse failures (nil: slog.Default()).
+	// Logger reports parse failures (nil: slog.Default()): the first at
+	// Warn, later ones at Debug.
 	Logger *slog.Logger
+
+	failures Once
 }
 
 var originalRef = event.MustRef("[event][original]")
@@ -101,11 +104,7 @@ func (j *JSONEvents) event(m map[string]any) (*event.Event, error) {
 
 func (j *JSONEvents) fail(raw []byte, err error, extraTag string, emit func(*event.Event)) {
 	msg := ValidUTF8(raw)
-	logger := j.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	logger.Warn("JSON parse error, original data now in message field", "error", err, "data", clip(msg, 256))
+	j.failures.Log(j.Logger, "JSON parse error, original data now in message field", "error", err, "data", clip(msg, 256))
 	e := event.NewMessage(msg)
 	e.AddTag(TagJSONParseFailure)
 	if extraTag != "" {

@@ -23,7 +23,7 @@ func init() {
 event per object, an empty array or blank input none. Input that is not an
 object or an array of objects (invalid JSON, a bare string or number) is never
 dropped: it becomes an event whose ` + "`message`" + ` is the raw text, tagged
-` + "`_jsonparsefailure`" + `, and a warning is logged.
+` + "`_jsonparsefailure`" + `; the first such failure on a stream is logged as a warning, later ones at debug level.
 
 Documents are found in the data as it arrives, so the codec works on message
 inputs (udp, http) and on streams (tcp, stdin) alike: a document starting
