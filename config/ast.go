@@ -26,6 +26,13 @@ type Pipeline struct {
 	// Sources maps file names to their text, for error messages that quote
 	// the offending line.
 	Sources map[string][]byte
+	// Warnings are things that parse but probably do not mean what they
+	// seem to (such as Logstash's grouping of `a and b and c or d`). They
+	// do not stop the pipeline; `sluice check` shows them.
+	Warnings []*Error
+	// SupportEscapes records ParseOptions.SupportEscapes, so that Format
+	// writes strings back the way they were read.
+	SupportEscapes bool
 }
 
 // Section is one `input { }`, `filter { }` or `output { }` block.
@@ -177,8 +184,9 @@ type NumberLit struct {
 	Float float64
 }
 
-// RegexLit is `/pattern/`; Pattern is the text between the slashes with
-// `\/` turned into `/`.
+// RegexLit is `/pattern/`; Pattern is the text between the slashes as
+// written: a `\/` inside stays `\/`, which Go's regexp reads as `/` (as
+// Logstash's regex engine does).
 type RegexLit struct {
 	Pos     Pos
 	Pattern string

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error is a configuration error at a position. Its text names the file,
@@ -21,7 +22,9 @@ func (e *Error) Error() string {
 		b.WriteString("\n  ")
 		b.WriteString(strings.ReplaceAll(e.Line, "\t", " "))
 		b.WriteString("\n  ")
-		b.WriteString(strings.Repeat(" ", min(e.Pos.Col-1, len(e.Line))))
+		// Pad by characters, not bytes, so that the caret lines up under
+		// non-ASCII text.
+		b.WriteString(strings.Repeat(" ", utf8.RuneCountInString(e.Line[:min(e.Pos.Col-1, len(e.Line))])))
 		b.WriteString("^")
 	}
 	return b.String()

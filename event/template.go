@@ -83,3 +83,8 @@ func (t *Template) AppendTo(dst []byte, e *Event) []byte {
 	}
 	return dst
 }
+
+// FormatValue appends v formatted as sprintf shows it.
+//
+// TODO(event): placeholder.
+func FormatValue(dst []byte, v any) []byte { return fmt.Append(dst, v) }

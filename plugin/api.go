@@ -152,3 +152,11 @@ func DecodeMessage(d Decoder, p []byte, emit func(*event.Event)) {
 	d.Decode(p, emit)
 	d.Flush(emit)
 }
+
+// Opener is implemented by inputs that acquire resources (listen on a
+// port, open a file) before Run. The pipeline calls Open for every input
+// before it reports itself started, so bind errors surface at start-up and
+// "started" means "accepting".
+type Opener interface {
+	Open(ctx context.Context) error
+}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/sluicelog/sluice/config"
+	"github.com/sluicelog/sluice/internal/suggest"
 )
 
 // Spec describes a plugin kind to the registry.
@@ -202,7 +203,7 @@ func (r *Registry) unknownPlugin(kind Kind, p *config.Plugin, env *BuildEnv) *co
 			}
 		}
 	}
-	if s := suggest(p.Name, r.names(kind)); s != "" {
+	if s := suggest.Closest(p.Name, r.names(kind)); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	} else if names := r.names(kind); len(names) > 0 {
 		msg += fmt.Sprintf("; known %ss: %s", kind, strings.Join(names, ", "))
@@ -257,7 +258,7 @@ func (d *decoder) apply(s *Settings, pluginName string, attrs []*config.Attr) {
 		st, ok := s.Lookup(a.Name)
 		if !ok {
 			msg := fmt.Sprintf("unknown setting %q for %s", a.Name, pluginName)
-			if sug := suggest(a.Name, sortedNames(s)); sug != "" {
+			if sug := suggest.Closest(a.Name, sortedNames(s)); sug != "" {
 				msg += fmt.Sprintf("; did you mean %q?", sug)
 			}
 			d.errorf(a.Pos, "%s", msg)

@@ -1,0 +1,72 @@
+// Command sluice is a Logstash-compatible log pipeline server and
+// Filebeat-compatible shipper in one binary.
+//
+//	sluice serve   run a pipeline (Logstash's `bin/logstash`)
+//	sluice check   validate a pipeline configuration
+//	sluice version print the version
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+
+	_ "github.com/sluicelog/sluice/plugins/all"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `Usage: sluice <command> [flags]
+
+Commands:
+  serve    run a pipeline: sluice serve -f pipeline.conf | -e 'input { ... } output { ... }'
+           (with neither, the built-in default pipeline: tcp and udp on port 5000 → stdout)
+  check    validate a pipeline: sluice check -f pipeline.conf
+  docs     write the plugin reference pages: sluice docs DIR
+  version  print the version
+
+Run 'sluice <command> -h' for a command's flags.
+`
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr, false)
+	case "check":
+		return serve(args[1:], stdout, stderr, true)
+	case "docs":
+		return docs(args[1:], stdout, stderr)
+	case "version", "--version", "-V":
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "sluice: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}
+
+func versionString() string {
+	rev := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				rev = " " + s.Value[:12]
+			}
+		}
+	}
+	return fmt.Sprintf("sluice %s%s (%s %s/%s)", version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}

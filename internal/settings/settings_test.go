@@ -1,0 +1,58 @@
+package settings
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoadFlatNestedAndEnv(t *testing.T) {
+	src := `
+# logstash.yml style
+pipeline.workers: 3
+pipeline:
+  batch:
+    size: 500
+    delay: 5
+  ecs_compatibility: disabled
+path.data: ${DATA_DIR:/var/lib/sluice}
+log.level: ${LEVEL}
+queue.type: memory
+`
+	s := Defaults()
+	warns, err := s.Load("sluice.yml", []byte(src), env(map[string]string{"LEVEL": "debug"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Workers != 3 || s.BatchSize != 500 || s.BatchDelay != 5*time.Millisecond {
+		t.Errorf("workers/batch = %d/%d/%v", s.Workers, s.BatchSize, s.BatchDelay)
+	}
+	if s.ECSCompatibility != "disabled" || s.PathData != "/var/lib/sluice" || s.LogLevel != "debug" {
+		t.Errorf("ecs/path.data/log.level = %q/%q/%q", s.ECSCompatibility, s.PathData, s.LogLevel)
+	}
+	if len(warns) != 1 || warns[0].Line != 11 || !strings.Contains(warns[0].Msg, "queue.type") {
+		t.Errorf("warnings = %+v, want one for queue.type on line 11", warns)
+	}
+}
+
+func TestLoadErrorsNameLineAndKey(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"pipeline.wokers: 2\n", `sluice.yml:1: unknown setting "pipeline.wokers"; did you mean "pipeline.workers"?`},
+		{"a: 1\npipeline.batch.size: -4\n", `sluice.yml:2: pipeline.batch.size: expected a positive integer, got "-4"`},
+		{"log.level: loud\n", `sluice.yml:1: log.level: expected one of fatal, error, warn, info, debug, trace, got "loud"`},
+		{"path.data: ${NOPE}\n", `sluice.yml:1: path.data: environment variable NOPE is not set`},
+		{"- a\n- b\n", `expected a mapping of settings`},
+		{"pipeline.workers: [1, 2]\n", `pipeline.workers: expected a single value`},
+	}
+	for _, tc := range cases {
+		s := Defaults()
+		_, err := s.Load("sluice.yml", []byte(tc.src), env(nil))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want it to contain %q", tc.src, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,229 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sluicelog/sluice/event"
+	"github.com/sluicelog/sluice/plugin"
+)
+
+// The running* types wrap plugins: the common options, counters and
+// retries live here so plugins never implement them.
+
+// decorations are the common add_field/add_tag/remove_* options, compiled.
+type decorations struct {
+	typ         string
+	addField    []fieldAdd
+	addTag      []*event.Template
+	removeField []*event.Template
+	removeTag   []*event.Template
+}
+
+type fieldAdd struct {
+	name   *event.Template
+	values []*event.Template
+}
+
+func (d *decorations) empty() bool {
+	return d.typ == "" && len(d.addField) == 0 && len(d.addTag) == 0 && len(d.removeField) == 0 && len(d.removeTag) == 0
+}
+
+func compileDecorations(c *plugin.Common) (*decorations, error) {
+	d := &decorations{typ: c.Type}
+	tpls := func(list []string) ([]*event.Template, error) {
+		out := make([]*event.Template, 0, len(list))
+		for _, s := range list {
+			t, err := event.ParseTemplate(s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, t)
+		}
+		return out, nil
+	}
+	var err error
+	tags := append(append([]string{}, c.Tags...), c.AddTag...)
+	if d.addTag, err = tpls(tags); err != nil {
+		return nil, err
+	}
+	if d.removeField, err = tpls(c.RemoveField); err != nil {
+		return nil, err
+	}
+	if d.removeTag, err = tpls(c.RemoveTag); err != nil {
+		return nil, err
+	}
+	for _, ent := range c.AddField {
+		name, err := event.ParseTemplate(ent.Key)
+		if err != nil {
+			return nil, err
+		}
+		fa := fieldAdd{name: name}
+		var vals []any
+		if arr, ok := ent.Value.([]any); ok {
+			vals = arr
+		} else {
+			vals = []any{ent.Value}
+		}
+		for _, v := range vals {
+			s, ok := v.(string)
+			if !ok {
+				s = string(event.FormatValue(nil, v))
+			}
+			t, err := event.ParseTemplate(s)
+			if err != nil {
+				return nil, err
+			}
+			fa.values = append(fa.values, t)
+		}
+		d.addField = append(d.addField, fa)
+	}
+	return d, nil
+}
+
+// apply runs the decorations in Logstash's order: type, add_field,
+// add_tag (inputs' tags), then remove_field and remove_tag.
+func (d *decorations) apply(e *event.Event) {
+	if d.typ != "" {
+		if _, ok := e.Fields()["type"]; !ok {
+			e.Fields()["type"] = d.typ
+		}
+	}
+	for _, fa := range d.addField {
+		ref, err := event.ParseRef(fa.name.Render(e))
+		if err != nil {
+			continue
+		}
+		for _, vt := range fa.values {
+			v := vt.Render(e)
+			old, exists := e.Get(ref)
+			if !exists {
+				_ = e.Set(ref, v)
+				continue
+			}
+			// An existing field becomes an array holding old and new values.
+			var arr []any
+			if a, ok := old.([]any); ok {
+				arr = a
+			} else {
+				arr = []any{old}
+			}
+			_ = e.Set(ref, append(arr, v))
+		}
+	}
+	for _, t := range d.addTag {
+		e.AddTag(t.Render(e))
+	}
+	for _, t := range d.removeField {
+		if ref, err := event.ParseRef(t.Render(e)); err == nil {
+			e.Remove(ref)
+		}
+	}
+	for _, t := range d.removeTag {
+		e.RemoveTag(t.Render(e))
+	}
+}
+
+type runningFilter struct {
+	inst    *plugin.Instance
+	filter  plugin.Filter
+	flusher plugin.Flusher
+	deco    *decorations
+	in, out atomic.Int64
+}
+
+type runningOutput struct {
+	inst   *plugin.Instance
+	output plugin.Output
+	serial sync.Mutex
+	isSer  bool
+	out    atomic.Int64
+	// backoff for retries: from min doubling to max.
+	minBackoff, maxBackoff time.Duration
+}
+
+// write delivers events, retrying failures with backoff until they succeed
+// or ctx is done. It returns ctx's error when it gave up.
+func (o *runningOutput) write(ctx context.Context, events []*event.Event) error {
+	backoff := o.minBackoff
+	pending := events
+	for attempt := 0; ; attempt++ {
+		err := o.call(ctx, pending)
+		if err == nil {
+			o.out.Add(int64(len(pending)))
+			return nil
+		}
+		var be *plugin.BatchError
+		if errors.As(err, &be) {
+			failed := make([]*event.Event, 0, len(be.Failed))
+			for _, i := range be.Failed {
+				if i >= 0 && i < len(pending) {
+					failed = append(failed, pending[i])
+				}
+			}
+			o.out.Add(int64(len(pending) - len(failed)))
+			pending = failed
+			if len(pending) == 0 {
+				return nil
+			}
+		}
+		o.inst.Context.Logger.Warn("output failed; retrying", "error", err, "events", len(pending), "attempt", attempt+1, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("output %s: gave up with %d events undelivered: %w", o.inst.Context.ID, len(pending), ctx.Err())
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, o.maxBackoff)
+	}
+}
+
+func (o *runningOutput) call(ctx context.Context, events []*event.Event) (err error) {
+	if o.isSer {
+		o.serial.Lock()
+		defer o.serial.Unlock()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("BUG: output %s panicked: %v", o.inst.Spec.Name, r)
+		}
+	}()
+	return o.output.Write(ctx, events)
+}
+
+type runningInput struct {
+	inst  *plugin.Instance
+	input plugin.Input
+	deco  *decorations
+	q     *memQueue
+	in    atomic.Int64
+}
+
+var _ plugin.Queue = (*runningInput)(nil)
+
+// Push decorates events, attaches the delivery tracker and enqueues them.
+func (r *runningInput) Push(ctx context.Context, events []*event.Event, ack func()) error {
+	if len(events) == 0 {
+		if ack != nil {
+			ack()
+		}
+		return nil
+	}
+	var tr *tracker
+	if ack != nil {
+		tr = newTracker(len(events), ack)
+	}
+	for _, e := range events {
+		if r.deco != nil {
+			r.deco.apply(e)
+		}
+		if tr != nil {
+			e.SetTracker(tr)
+		}
+	}
+	r.in.Add(int64(len(events)))
+	return r.q.push(ctx, events)
+}

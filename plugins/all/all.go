@@ -1,0 +1,6 @@
+// Package all registers every plugin that ships with Sluice.
+package all
+
+import (
+	_ "github.com/sluicelog/sluice/plugins/outputs/null"
+)
