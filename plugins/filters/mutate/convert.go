@@ -333,7 +333,7 @@ func toString(v any) (any, error) {
 	if s, ok := v.(string); ok {
 		return s, nil
 	}
-	return string(appendValue(nil, v)), nil
+	return string(event.FormatValue(nil, v)), nil
 }
 
 // trueRe and falseRe are Logstash's boolean spellings (case-insensitive).
@@ -353,7 +353,7 @@ func toBoolean(v any) (any, error) {
 	case string:
 		s = x
 	case int64, float64:
-		s = string(appendValue(nil, x))
+		s = string(event.FormatValue(nil, x))
 	default:
 		return v, nil
 	}

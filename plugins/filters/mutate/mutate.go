@@ -61,6 +61,9 @@ Operations on missing fields are not failures: they do nothing.
 - ` + "`convert`" + ` to integer produces 64-bit integers: a value outside that range
   (Ruby would make a big integer) is a failure. A float that overflows
   (` + "`\"1e400\"`" + `) is a failure too.
+- ` + "`convert => string`" + ` and ` + "`join`" + ` write values as sprintf does everywhere in Sluice
+  (see the event model page): hashes as JSON, floats below 1e-7 in exponent form; Ruby's
+  ` + "`to_s`" + ` writes hashes in Ruby syntax and floats below 1e-4 in exponent form.
 - ` + "`strip`" + ` leaves non-string array elements alone (Logstash fails on them).
 - A ` + "`rename`" + ` whose destination cannot be set keeps the source field (Logstash
   loses the value).
@@ -251,7 +254,7 @@ func scalarText(v any) (string, error) {
 	case int64:
 		return strconv.FormatInt(x, 10), nil
 	case float64:
-		return string(appendRubyFloat(nil, x)), nil
+		return string(event.FormatValue(nil, x)), nil
 	}
 	return "", fmt.Errorf("expected a string, got %s", describeConfig(v))
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/sluicelog/sluice/event"
 )
 
 // rubySpace is what Ruby's String#strip removes: ASCII whitespace and NUL.
@@ -67,7 +69,7 @@ func appendJoined(dst []byte, arr []any, sep string, first *bool) []byte {
 			dst = append(dst, sep...)
 		}
 		*first = false
-		dst = appendValue(dst, v)
+		dst = event.FormatValue(dst, v)
 	}
 	return dst
 }
