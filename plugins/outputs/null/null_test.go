@@ -8,8 +8,7 @@ import (
 
 	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/pipeline"
-	_ "github.com/sluicelog/sluice/plugins/inputs/generator"
-	_ "github.com/sluicelog/sluice/plugins/outputs/null"
+	_ "github.com/sluicelog/sluice/plugins/all"
 )
 
 // The null output counts every event as delivered: a finite generator
