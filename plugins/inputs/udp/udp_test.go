@@ -263,3 +263,39 @@ func TestOpenBeforeRunAndClose(t *testing.T) {
 	}
 	c.Close()
 }
+
+func TestQueueBoundsMemoryWhilePipelineBlocked(t *testing.T) {
+	in := build(t, "v8", "host", "127.0.0.1", "port", 0, "workers", 1, "queue_size", 10, "receive_buffer_bytes", 4<<20)
+	q := plugintest.NewQueue()
+	q.Block()
+	addr, _ := start(t, in, q)
+	const n = 1000
+	var msgs []string
+	for i := range n {
+		msgs = append(msgs, fmt.Sprint(i))
+	}
+	send(t, addr, msgs...)
+	waitFor(t, func() bool { return in.Received() > 10 })
+	// Give the reader a chance to overrun its bound (it must not): one
+	// batch held by the blocked worker, queue_size queued, one in hand.
+	time.Sleep(200 * time.Millisecond)
+	if got, bound := in.Received(), int64(maxBatch+10+1); got > bound {
+		t.Fatalf("read %d datagrams while the pipeline was blocked, bound %d", got, bound)
+	}
+	q.Release()
+	evs := q.Wait(t, n, 10*time.Second)
+	if got := messages(evs); !slices.Equal(got, msgs) {
+		t.Fatal("datagrams lost or reordered")
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
