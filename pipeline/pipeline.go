@@ -173,12 +173,7 @@ func New(cfg *config.Pipeline, set Settings) (*Pipeline, error) {
 	for _, sec := range cfg.Sections {
 		switch sec.Kind {
 		case "input":
-			for _, st := range sec.Body {
-				node, ok := st.(*config.Plugin)
-				if !ok {
-					c.errs = append(c.errs, cfg.Errorf(st.Position(), "conditionals are not allowed in the input section; use tags or add_field on the input and test them in filter or output"))
-					continue
-				}
+			for _, node := range c.inputs(sec.Body) {
 				if _, err := c.build(plugin.KindInput, node); err != nil {
 					c.addErr(err)
 				}

@@ -348,3 +348,31 @@ func TestQueuePopWaitsForBatchDelay(t *testing.T) {
 		t.Fatal("push after close succeeded")
 	}
 }
+
+func TestInputConditionalsChooseInputsAtBuildTime(t *testing.T) {
+	w := newWorld()
+	p := build(t, w, Settings{Workers: 1},
+		section("input", ifs(
+			branch(bin("==", slit("prod"), slit("dev")), plug("feed", attr("count", num(1)))),
+			branch(bin("in", slit("a"), &config.ListLit{Items: []config.Expr{slit("a")}}), plug("feed", attr("count", num(3)))),
+			branch(nil, plug("feed", attr("count", num(5)))),
+		)),
+		section("output", plug("collect")),
+	)
+	if len(p.inputs) != 1 {
+		t.Fatalf("%d inputs, want the one of the true branch", len(p.inputs))
+	}
+	if err := run(t, p, context.Background())(); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(w.events("out")); got != 3 {
+		t.Fatalf("got %d events, want 3 from the chosen input", got)
+	}
+	_, err := New(&config.Pipeline{Sections: []*config.Section{
+		section("input", ifs(branch(ref("[type]"), plug("feed")))),
+		section("output", plug("collect")),
+	}}, Settings{Registry: w.registry(), Logger: quietLogger()})
+	if err == nil || !strings.Contains(err.Error(), "no event yet") {
+		t.Fatalf("err = %v, want an error about field references in inputs", err)
+	}
+}

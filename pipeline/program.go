@@ -89,3 +89,60 @@ func (c *compiler) addErr(err error) {
 	}
 	c.errs = append(c.errs, &config.Error{Msg: err.Error()})
 }
+
+// inputs selects the input plugins of an input section. Conditionals there
+// are decided once, at build time: they may only compare constants (after
+// ${VAR} substitution), which makes `if "${ENV}" == "prod" { ... }` choose
+// inputs. Logstash silently ignores such conditionals and starts every
+// input; a condition on event fields is an error, since no event exists yet.
+func (c *compiler) inputs(body []config.Statement) []*config.Plugin {
+	var out []*config.Plugin
+	for _, st := range body {
+		switch st := st.(type) {
+		case *config.Plugin:
+			out = append(out, st)
+		case *config.If:
+			for _, br := range st.Branches {
+				if br.Cond == nil {
+					out = append(out, c.inputs(br.Body)...)
+					break
+				}
+				if ref := firstFieldRef(br.Cond); ref != nil {
+					c.errs = append(c.errs, c.cfg.Errorf(ref.Pos, "conditionals in the input section can only compare constants such as \"${ENV_VAR}\": there is no event yet to read %s from", ref.Raw))
+					break
+				}
+				cond, err := c.cond.compile(br.Cond)
+				if err != nil {
+					c.addErr(err)
+					break
+				}
+				if cond(event.New()) {
+					out = append(out, c.inputs(br.Body)...)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func firstFieldRef(x config.Expr) *config.FieldRef {
+	switch x := x.(type) {
+	case *config.FieldRef:
+		return x
+	case *config.Binary:
+		if r := firstFieldRef(x.Left); r != nil {
+			return r
+		}
+		return firstFieldRef(x.Right)
+	case *config.Not:
+		return firstFieldRef(x.X)
+	case *config.ListLit:
+		for _, it := range x.Items {
+			if r := firstFieldRef(it); r != nil {
+				return r
+			}
+		}
+	}
+	return nil
+}

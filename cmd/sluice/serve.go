@@ -40,7 +40,7 @@ const (
 // an optional Logstash short form) to a settings key.
 type flagSpec struct {
 	long, short, key, help string
-	isBool             bool
+	isBool                 bool
 }
 
 var serveFlags = []flagSpec{
