@@ -3,10 +3,12 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -18,8 +20,12 @@ var raceEnabled bool
 var (
 	// repoRoot is the repository's top directory.
 	repoRoot string
-	// sluiceBin is the binary under test.
+	// sluiceBin is the binary under test (built with -race when the tests
+	// run with -race).
 	sluiceBin string
+	// sluicePlainBin is the binary built without the race detector, as
+	// users run it: for measurements (memory) the race detector distorts.
+	sluicePlainBin string
 )
 
 func TestMain(m *testing.M) {
@@ -44,6 +50,7 @@ func testMain(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "e2e:", err)
 			return 1
 		}
+		sluicePlainBin = sluiceBin
 		return m.Run()
 	}
 	dir, err := os.MkdirTemp("", "sluice-e2e-bin-")
@@ -52,20 +59,37 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	sluiceBin = filepath.Join(dir, "sluice")
-	args := []string{"build", "-o", sluiceBin}
+	sluicePlainBin = filepath.Join(dir, "sluice")
+	sluiceBin = sluicePlainBin
+	builds := []func() error{func() error { return build(root, sluicePlainBin) }}
 	if raceEnabled {
-		args = append(args, "-race")
+		sluiceBin = filepath.Join(dir, "sluice-race")
+		builds = append(builds, func() error { return build(root, sluiceBin, "-race") })
 	}
-	args = append(args, "./cmd/sluice")
-	cmd := exec.Command("go", args...)
-	cmd.Dir = root
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: go %v: %v\n", args, err)
-		return 1
+	errs := make(chan error, len(builds))
+	for _, b := range builds {
+		go func() { errs <- b() }()
+	}
+	for range builds {
+		if err := <-errs; err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
 	}
 	return m.Run()
+}
+
+// build compiles ./cmd/sluice into out.
+func build(root, out string, flags ...string) error {
+	args := append(append([]string{"build", "-o", out}, flags...), "./cmd/sluice")
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return nil
 }
 
 // dataFile finds a file of the shared test data (shared/data beside the

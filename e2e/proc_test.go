@@ -71,6 +71,7 @@ type proc struct {
 // procOpts are how to start sluice.
 type procOpts struct {
 	args  []string
+	bin   string    // the binary (default sluiceBin)
 	env   []string  // added to the environment
 	stdin io.Reader // nil: /dev/null
 	dir   string    // working directory (default: a fresh temp dir)
@@ -80,9 +81,12 @@ type procOpts struct {
 // if it still runs; its output is logged if the test failed.
 func startSluice(t testing.TB, o procOpts) *proc {
 	t.Helper()
-	cmd := exec.Command(sluiceBin, o.args...)
+	if o.bin == "" {
+		o.bin = sluiceBin
+	}
+	cmd := exec.Command(o.bin, o.args...)
 	cmd.Env = append(os.Environ(), o.env...)
-	if raceEnabled {
+	if o.bin != sluicePlainBin {
 		// A data race in the server must fail the test: exit at once with
 		// the race detector's code.
 		cmd.Env = append(cmd.Env, "GORACE=halt_on_error=1 exitcode=66")
