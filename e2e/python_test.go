@@ -64,8 +64,10 @@ var pyRoutes = map[string]pyRoute{
 	// python-logstash-async: everything but the core fields under "extra".
 	"async_tcp": {level: []string{"level"}, logger: []string{"extra", "logger_name"}, traceback: []string{"extra", "stack_trace"},
 		extra: []string{"extra"}, tracebackHas: []string{"Traceback (most recent call last):", "ZeroDivisionError: division by zero"}},
-	// ecs-logging: ECS fields; the traceback without its header line.
-	"ecs": {level: []string{"log.level"}, logger: []string{"log", "logger"}, traceback: []string{"error", "stack_trace"},
+	// ecs-logging: ECS fields; its top-level "log.level" key expanded into
+	// [log][level] (json codecs' python_formats); the traceback without its
+	// header line.
+	"ecs": {level: []string{"log", "level"}, logger: []string{"log", "logger"}, traceback: []string{"error", "stack_trace"},
 		levelOf: strings.ToLower, tracebackHas: []string{"in divide", "return 1 / 0"}},
 	// structlog: the processors emit.py configures.
 	"structlog": {level: []string{"level"}, logger: []string{"logger"}, traceback: []string{"exception"},
@@ -92,7 +94,9 @@ output { file { path => %s codec => json_lines } }`, tcpPort, udpPort, confStrin
 	routes := []string{"logstash_tcp", "logstash_udp", "async_tcp", "ecs", "structlog"}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, python, append([]string{filepath.Join(repoRoot, "e2e", "python", "emit.py"),
+	// Deprecation warnings of newer Pythons about the libraries' code are
+	// not send errors.
+	cmd := exec.CommandContext(ctx, python, append([]string{"-W", "ignore::DeprecationWarning", filepath.Join(repoRoot, "e2e", "python", "emit.py"),
 		"--tcp-port", fmt.Sprint(tcpPort), "--udp-port", fmt.Sprint(udpPort)}, routes...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
