@@ -133,13 +133,22 @@ func hexInt(s string) int {
 // passes (then it fails the test with what).
 func waitUntil(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
+	if !pollUntil(timeout, cond) {
+		t.Fatalf("timed out after %v waiting for %s", timeout, what)
+	}
+}
+
+// pollUntil polls cond every few milliseconds until it holds (true) or
+// timeout passes (false).
+func pollUntil(timeout time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+			return false
 		}
 		time.Sleep(5 * time.Millisecond) // polling interval, not synchronisation
 	}
+	return true
 }
 
 // countLines returns the number of complete lines in a file (0 when it

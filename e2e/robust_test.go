@@ -161,16 +161,14 @@ output { file { path => %s codec => json_lines } }`, port, confString(t, out))
 		t.FailNow()
 	}
 
-	// Wait for every valid client's events.
+	// Wait until everything expected is in the output (or the deadline
+	// passes); then check it.
 	want := clients * perConn
-	var events []map[string]any
-	waitUntil(t, 60*time.Second, fmt.Sprintf("%d events from the clients in the output", want), func() bool {
-		if countLines(t, out) < want {
-			return false
-		}
-		events = readJSONLinesPartial(t, out)
-		return countValid(events, clients, perConn) == want
+	pollUntil(60*time.Second, func() bool {
+		return countLines(t, out) >= want &&
+			checkRobustOutput(readJSONLinesPartial(t, out), clients, perConn).complete(want)
 	})
+	res := checkRobustOutput(readJSONLinesPartial(t, out), clients, perConn)
 	if p.exited() {
 		t.Fatalf("sluice exited (%s) during the test", p.describeExit())
 	}
@@ -180,48 +178,27 @@ output { file { path => %s codec => json_lines } }`, port, confString(t, out))
 		t.Errorf("sluice peak RSS %d MiB exceeds %d MiB", hwm>>20, maxHWM>>20)
 	}
 
-	// Exactly perConn events per connection, none duplicated.
-	perClient := make([]int, clients)
-	var afterGarbage bool
-	var parseFailures []string
-	for _, ev := range events {
-		c, ok := ev["conn"].(float64)
-		if ok && c >= 0 && int(c) < clients {
-			perClient[int(c)]++
-		}
-		if str(ev, "message") == "valid after garbage" {
-			afterGarbage = true
-		}
-		if tags, _ := ev["tags"].([]any); slices.Contains(tags, any("_jsonparsefailure")) {
-			parseFailures = append(parseFailures, str(ev, "message"))
-		}
-	}
-	for i, n := range perClient {
+	// Exactly perConn events per connection.
+	for i, n := range res.perClient {
 		if n != perConn {
 			t.Errorf("client %d: %d events in the output, want %d", i, n, perConn)
 		}
 	}
-	if !afterGarbage {
+	if !res.afterGarbage {
 		t.Errorf("the valid line sent after garbage on the same connection is missing")
 	}
 	// Logstash's json_lines: a line that is not JSON becomes an event with
 	// the line as message, tagged _jsonparsefailure.
-	if !slices.Contains(parseFailures, "this is not json") {
-		t.Errorf("no _jsonparsefailure event with message %q; parse failures: %.200q", "this is not json", parseFailures)
+	if !slices.Contains(res.parseFailures, "this is not json") {
+		t.Errorf("no _jsonparsefailure event with message %q; parse failures: %.200q", "this is not json", res.parseFailures)
 	}
 	// The 2 MiB line without a newline, flushed at the half-close: it
 	// arrives whole, or cut to the size limit and tagged as such.
-	var huge map[string]any
-	for _, ev := range events {
-		if m := str(ev, "message"); len(m) >= 1024 && strings.Trim(m[:1024], "x") == "" {
-			huge = ev
-		}
-	}
-	switch tags, _ := huge["tags"].([]any); {
-	case huge == nil:
+	switch {
+	case res.huge == nil:
 		t.Errorf("the 2 MiB line sent before the half-close is missing")
-	case len(str(huge, "message")) < hugeLine && len(tags) == 0:
-		t.Errorf("the 2 MiB line arrived cut to %d bytes without a tag saying so", len(str(huge, "message")))
+	case len(str(res.huge, "message")) < hugeLine && res.huge["tags"] == nil:
+		t.Errorf("the 2 MiB line arrived cut to %d bytes without a tag saying so", len(str(res.huge, "message")))
 	}
 
 	// Stop with the idle connection still open.
@@ -232,15 +209,40 @@ output { file { path => %s codec => json_lines } }`, port, confString(t, out))
 	}
 }
 
-// countValid counts distinct (conn, seq) pairs of the valid clients.
-func countValid(events []map[string]any, clients, perConn int) int {
-	seen := make(map[[2]int]bool, clients*perConn)
+// robustResult is what the output of the robustness scenario holds.
+type robustResult struct {
+	perClient     []int // events per valid client
+	afterGarbage  bool  // the valid line after the garbage arrived
+	parseFailures []string
+	huge          map[string]any // the event of the 2 MiB line
+}
+
+func (r robustResult) complete(want int) bool {
+	n := 0
+	for _, c := range r.perClient {
+		n += c
+	}
+	return n >= want && r.afterGarbage && r.huge != nil
+}
+
+func checkRobustOutput(events []map[string]any, clients, perConn int) robustResult {
+	r := robustResult{perClient: make([]int, clients)}
 	for _, ev := range events {
 		c, ok1 := ev["conn"].(float64)
 		s, ok2 := ev["seq"].(float64)
 		if ok1 && ok2 && c >= 0 && int(c) < clients && s >= 0 && int(s) < perConn {
-			seen[[2]int{int(c), int(s)}] = true
+			r.perClient[int(c)]++
+		}
+		msg := str(ev, "message")
+		if msg == "valid after garbage" {
+			r.afterGarbage = true
+		}
+		if tags, _ := ev["tags"].([]any); slices.Contains(tags, any("_jsonparsefailure")) {
+			r.parseFailures = append(r.parseFailures, msg)
+		}
+		if len(msg) >= 1024 && strings.Trim(msg[:1024], "x") == "" {
+			r.huge = ev
 		}
 	}
-	return len(seen)
+	return r
 }
