@@ -1,5 +1,3 @@
-// Package config reads Logstash's pipeline language into an AST.
-// The engine never sees syntax: pipeline compiles this AST.
 package config
 
 import "fmt"
@@ -20,7 +18,8 @@ func (p Pos) String() string {
 }
 
 // Pipeline is a whole parsed configuration: the sections of every file, in
-// order (files in lexical order, as Logstash concatenates them).
+// order (files in lexical order of their paths, each parsed on its own, as
+// Logstash does).
 type Pipeline struct {
 	Sections []*Section
 	// Sources maps file names to their text, for error messages that quote
@@ -150,7 +149,7 @@ type Expr interface {
 }
 
 // Binary is `left op right`. Op is one of ==, !=, <, >, <=, >=, =~, !~,
-// in, "not in", and, or, xor, nand.
+// in, "not in", and, or, xor, nand. Pos is the position of the operator.
 type Binary struct {
 	Pos         Pos
 	Op          string
