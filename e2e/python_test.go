@@ -47,32 +47,46 @@ type pyRecord struct {
 	Exc     bool           `json:"exc"`
 }
 
-// pyRoute says where each library puts a record's parts in the event.
+// pyRoute says where each library's record parts are in the event, as
+// docs/python.md promises (the json codecs' python_formats normalisation).
 type pyRoute struct {
 	level, logger, traceback []string // field paths
-	extra                    []string // prefix of the extra fields ("" = top level)
+	extra                    []string // prefix of the extra fields (nil = top level)
 	levelOf                  func(string) string
 	tracebackHas             []string
+	fixed                    map[string]any // dotted path (a/b) → value every event has
+	absent                   []string       // top-level keys the normalisation removes
 }
 
-var pyRoutes = map[string]pyRoute{
-	// python-logstash, LogstashFormatterVersion1: flat fields.
-	"logstash_tcp": {level: []string{"level"}, logger: []string{"logger_name"}, traceback: []string{"stack_trace"},
-		tracebackHas: []string{"Traceback (most recent call last):", "ZeroDivisionError: division by zero"}},
-	"logstash_udp": {level: []string{"level"}, logger: []string{"logger_name"}, traceback: []string{"stack_trace"},
-		tracebackHas: []string{"Traceback (most recent call last):", "ZeroDivisionError: division by zero"}},
-	// python-logstash-async: everything but the core fields under "extra".
-	"async_tcp": {level: []string{"level"}, logger: []string{"extra", "logger_name"}, traceback: []string{"extra", "stack_trace"},
-		extra: []string{"extra"}, tracebackHas: []string{"Traceback (most recent call last):", "ZeroDivisionError: division by zero"}},
-	// ecs-logging: ECS fields; its top-level "log.level" key expanded into
-	// [log][level] (json codecs' python_formats); the traceback without its
-	// header line.
-	"ecs": {level: []string{"log", "level"}, logger: []string{"log", "logger"}, traceback: []string{"error", "stack_trace"},
-		levelOf: strings.ToLower, tracebackHas: []string{"in divide", "return 1 / 0"}},
-	// structlog: the processors emit.py configures.
-	"structlog": {level: []string{"level"}, logger: []string{"logger"}, traceback: []string{"exception"},
-		tracebackHas: []string{"Traceback (most recent call last):", "ZeroDivisionError: division by zero"}},
-}
+var (
+	pyTraceback = []string{"Traceback (most recent call last):", "in divide", "return 1 / 0", "ZeroDivisionError: division by zero"}
+	pyRoutes    = map[string]pyRoute{
+		// python-logstash, LogstashFormatterVersion1: kept as sent.
+		"logstash_tcp": {level: []string{"level"}, logger: []string{"logger_name"}, traceback: []string{"stack_trace"},
+			tracebackHas: pyTraceback, fixed: map[string]any{"@version": "1", "type": "python-e2e"}},
+		"logstash_udp": {level: []string{"level"}, logger: []string{"logger_name"}, traceback: []string{"stack_trace"},
+			tracebackHas: pyTraceback, fixed: map[string]any{"@version": "1", "type": "python-e2e"}},
+		// python-logstash's default LogstashFormatterVersion0: @message →
+		// message, @fields' members → top level, @type → type, ...
+		"logstash_tcp_v0": {level: []string{"levelname"}, logger: []string{"logger"}, traceback: []string{"stack_trace"},
+			tracebackHas: pyTraceback, fixed: map[string]any{"@version": "1", "type": "python-e2e"},
+			absent: []string{"@message", "@fields", "@type", "@tags", "@source_host", "@source_path"}},
+		// python-logstash-async: already Logstash's shape; the record's
+		// fields and the extras under "extra".
+		"async_tcp": {level: []string{"level"}, logger: []string{"extra", "logger_name"}, traceback: []string{"extra", "stack_trace"},
+			extra: []string{"extra"}, tracebackHas: pyTraceback, fixed: map[string]any{"@version": "1", "extra/error_type": nil}},
+		// ecs-logging: dotted keys expanded ("log.level" joins the "log"
+		// object); the traceback without its header line.
+		"ecs": {level: []string{"log", "level"}, logger: []string{"log", "logger"}, traceback: []string{"error", "stack_trace"},
+			levelOf: strings.ToLower, tracebackHas: []string{"in divide", "return 1 / 0"},
+			fixed:  map[string]any{"@version": "1", "ecs/version": "1.6.0"},
+			absent: []string{"log.level", "ecs.version"}},
+		// structlog: "event" → message, "timestamp" → @timestamp.
+		"structlog": {level: []string{"level"}, logger: []string{"logger"}, traceback: []string{"exception"},
+			tracebackHas: pyTraceback, fixed: map[string]any{"@version": "1"},
+			absent: []string{"event", "timestamp"}},
+	}
+)
 
 // TestPythonLibraries sends records through real Python logging libraries
 // (python-logstash over tcp and udp, python-logstash-async, ecs-logging,
@@ -91,7 +105,7 @@ output { file { path => %s codec => json_lines } }`, tcpPort, udpPort, confStrin
 	p := startSluice(t, procOpts{args: []string{"serve", "-e", conf}})
 	p.waitReady()
 
-	routes := []string{"logstash_tcp", "logstash_udp", "async_tcp", "ecs", "structlog"}
+	routes := []string{"logstash_tcp", "logstash_tcp_v0", "logstash_udp", "async_tcp", "ecs", "structlog"}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// Deprecation warnings of newer Pythons about the libraries' code are
@@ -155,6 +169,23 @@ output { file { path => %s codec => json_lines } }`, tcpPort, udpPort, confStrin
 				got, ok := field(ev, append(append([]string{}, route.extra...), k)...)
 				if !ok || !reflect.DeepEqual(got, want) {
 					t.Errorf("extra field %v = %#v (present %v), want %#v", append(route.extra, k), got, ok, want)
+				}
+			}
+			for path, want := range route.fixed {
+				got, ok := field(ev, strings.Split(path, "/")...)
+				if want == nil { // any value, only present with an exception
+					if ok != rec.Exc {
+						t.Errorf("field %s present: %v, want %v", path, ok, rec.Exc)
+					}
+					continue
+				}
+				if !ok || got != want {
+					t.Errorf("field %s = %#v (present %v), want %#v", path, got, ok, want)
+				}
+			}
+			for _, k := range route.absent {
+				if v, ok := ev[k]; ok {
+					t.Errorf("field %q should have been normalised away; it is %#v", k, v)
 				}
 			}
 			tb := str(ev, route.traceback...)

@@ -13,6 +13,9 @@ fields and whether a traceback was attached.
 Routes:
     logstash_tcp  python-logstash TCPLogstashHandler (version=1): newline-
                   terminated JSON over TCP
+    logstash_tcp_v0
+                  the same with the library's default formatter (version=0:
+                  @message, @fields...)
     logstash_udp  python-logstash UDPLogstashHandler (version=1): one JSON
                   document per datagram
     async_tcp     python-logstash-async AsynchronousLogstashHandler, TCP
@@ -20,7 +23,8 @@ Routes:
     ecs           ecs-logging StdlibFormatter on a plain TCP socket, one JSON
                   document per line
     structlog     structlog's JSONRenderer through the standard library, on a
-                  plain TCP socket, one JSON document per line
+                  plain TCP socket, one JSON document per line; structlog's
+                  own keys ("event", "timestamp"), left for Sluice to map
 """
 
 from __future__ import annotations
@@ -126,6 +130,13 @@ def route_logstash_tcp(host: str, tcp: int, udp: int) -> None:
     stdlib_route("logstash_tcp", h, h.close)
 
 
+def route_logstash_tcp_v0(host: str, tcp: int, udp: int) -> None:
+    import logstash
+
+    h = logstash.TCPLogstashHandler(host, tcp, message_type="python-e2e")
+    stdlib_route("logstash_tcp_v0", h, h.close)
+
+
 def route_logstash_udp(host: str, tcp: int, udp: int) -> None:
     import logstash
 
@@ -179,9 +190,8 @@ def route_structlog(host: str, tcp: int, udp: int) -> None:
         processors=[
             structlog.stdlib.add_log_level,
             structlog.stdlib.add_logger_name,
-            structlog.processors.TimeStamper(fmt="iso", utc=True, key="@timestamp"),
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
-            structlog.processors.EventRenamer("message"),
             remember,
             structlog.processors.JSONRenderer(),
         ],
@@ -205,13 +215,14 @@ def route_structlog(host: str, tcp: int, udp: int) -> None:
     std.removeHandler(h)
 
     for i, ev in enumerate(sent):
-        ts = datetime.fromisoformat(ev["@timestamp"].replace("Z", "+00:00"))
-        report(route, ev["message"], ts.timestamp(), ev["level"], ev["logger"],
+        ts = datetime.fromisoformat(ev["timestamp"].replace("Z", "+00:00"))
+        report(route, ev["event"], ts.timestamp(), ev["level"], ev["logger"],
                dict(EXTRAS[i], route=route), "exception" in ev)
 
 
 ROUTES = {
     "logstash_tcp": route_logstash_tcp,
+    "logstash_tcp_v0": route_logstash_tcp_v0,
     "logstash_udp": route_logstash_udp,
     "async_tcp": route_async_tcp,
     "ecs": route_ecs,
