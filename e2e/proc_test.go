@@ -89,7 +89,7 @@ func startSluice(t testing.TB, o procOpts) *proc {
 	if o.bin != sluicePlainBin {
 		// A data race in the server must fail the test: exit at once with
 		// the race detector's code.
-		cmd.Env = append(cmd.Env, "GORACE=halt_on_error=1 exitcode=66")
+		cmd.Env = append(cmd.Env, "GORACE=halt_on_error=1 exitcode=66 atexit_sleep_ms=100")
 	}
 	cmd.Stdin = o.stdin
 	cmd.Dir = o.dir
