@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -172,5 +171,4 @@ output { file { path => %s codec => json_lines } }`, port, confString(t, fifo))
 	if !regexp.MustCompile(`msg="second signal`).MatchString(p.stderr.String()) {
 		t.Errorf("stderr should say the second signal forces the exit")
 	}
-	_ = os.Remove(fifo)
 }
