@@ -133,9 +133,8 @@ output { file { path => %s codec => json_lines } }`, tcpPort, udpPort, confStrin
 		t.Fatalf("emit.py reported %d records, want %d:\n%s", len(sent), 3*len(routes), stdout.String())
 	}
 
-	waitUntil(t, 30*time.Second, fmt.Sprintf("%d events in the output", len(sent)), func() bool {
-		return countLines(t, out) >= len(sent)
-	})
+	// Wait for them all (or the deadline), then say which are missing.
+	pollUntil(30*time.Second, func() bool { return countLines(t, out) >= len(sent) })
 	p.stop()
 	events := readJSONLines(t, out)
 	if len(events) != len(sent) {
