@@ -170,3 +170,20 @@ func DecodeMessage(d Decoder, p []byte, emit func(*event.Event)) {
 type Opener interface {
 	Open(ctx context.Context) error
 }
+
+// StreamCodec is implemented by codecs that frame a byte stream (a tcp
+// connection, stdin, a file) differently from a whole message. plain makes
+// one event per message, but on a stream one per line, as Logstash's stream
+// inputs switch plain to line.
+type StreamCodec interface {
+	NewStreamDecoder(opts DecoderOptions) Decoder
+}
+
+// NewStreamDecoder returns the decoder for a byte stream: the codec's
+// stream decoder when it has one, else its usual decoder.
+func NewStreamDecoder(c Codec, opts DecoderOptions) Decoder {
+	if sc, ok := c.(StreamCodec); ok {
+		return sc.NewStreamDecoder(opts)
+	}
+	return c.NewDecoder(opts)
+}

@@ -93,7 +93,7 @@ type stream struct {
 
 func newStream(in *Input, q plugin.Queue, log *slog.Logger) *stream {
 	s := &stream{in: in, q: q, log: log}
-	s.dec = in.Codec.NewDecoder(plugin.DecoderOptions{MaxBytes: int(in.MaxEventSize), Logger: log})
+	s.dec = plugin.NewStreamDecoder(in.Codec, plugin.DecoderOptions{MaxBytes: int(in.MaxEventSize), Logger: log})
 	s.emit = s.add
 	return s
 }
