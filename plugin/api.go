@@ -134,7 +134,9 @@ type Codec interface {
 	Plugin
 	// NewDecoder returns a decoder for one stream (a connection, a file).
 	NewDecoder(opts DecoderOptions) Decoder
-	// Encode appends the encoding of e to dst.
+	// Encode appends the encoding of e to dst. Outputs call it from several
+	// goroutines at once: it must keep no per-call state in the codec and
+	// must not modify e.
 	Encode(dst []byte, e *event.Event) ([]byte, error)
 }
 
