@@ -115,4 +115,3 @@ func appendFloatValue(dst []byte, f float64) []byte {
 	}
 	return append(dst, b[e:]...)
 }
-
