@@ -110,7 +110,7 @@ type Decoder struct {
 	in       *bufio.Reader
 	zr       io.ReadCloser
 	zsrc     limitedReader  // the compressed bytes, from base
-	inflated countingReader   // what zr produced, bounded
+	inflated countingReader // what zr produced, bounded
 
 	hdr   [8]byte
 	buf   []byte

@@ -49,8 +49,8 @@ func newFieldNames(ecs bool) fieldNames {
 
 // peerTLS is the TLS metadata of a connection.
 type peerTLS struct {
-	status                      string // "verified", "unverified" or "" (no metadata)
-	protocol, subject, cipher   string
+	status                    string // "verified", "unverified" or "" (no metadata)
+	protocol, subject, cipher string
 }
 
 // conn serves one client connection.
