@@ -62,7 +62,9 @@ func TestDisconnectMidWindowResend(t *testing.T) {
 	if len(got) != 0 {
 		t.Fatalf("server sent %q to a client that left inside a window; want nothing (no ACK)", got)
 	}
-	waitFor(t, 5*time.Second, "the log line", func() bool { return strings.Contains(lb.String(), "inside a frame") || strings.Contains(lb.String(), "unacknowledged") })
+	waitFor(t, 5*time.Second, "the log line", func() bool {
+		return strings.Contains(lb.String(), "inside a frame") || strings.Contains(lb.String(), "unacknowledged")
+	})
 
 	// The client sends the unacknowledged window again.
 	cl, err := lumber.SyncDial(addr, lumber.Timeout(5*time.Second))
