@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -24,6 +25,7 @@ type env struct {
 	dataFile    string
 	startupRuns int
 	keepTemp    bool
+	sluiceArgs  []string
 }
 
 // result is one run of one case.
@@ -45,8 +47,11 @@ type result struct {
 	DrainSeconds float64   `json:"drain_seconds,omitempty"`
 	Startup      *startup  `json:"startup,omitempty"`
 	Runs         []float64 `json:"runs_events_per_sec,omitempty"`
-	Warnings     []string  `json:"warnings,omitempty"`
-	Source       string    `json:"source,omitempty"`
+	// OtherCPUPercent is the CPU other processes used during the run, in
+	// percent of the whole machine: well above zero, the numbers are noisy.
+	OtherCPUPercent float64  `json:"other_cpu_percent"`
+	Warnings        []string `json:"warnings,omitempty"`
+	Source          string   `json:"source,omitempty"`
 }
 
 // startup is the startup case's distribution, in milliseconds.
@@ -151,7 +156,8 @@ func runTCP(e *env, name, codec string, p *payload, n int64, output func(dir str
 	cfg := fmt.Sprintf("input {\n  tcp { host => \"127.0.0.1\" port => 0 codec => %s }\n}\noutput {\n  %s\n}\n", codec, output(dir))
 	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 	defer cancel()
-	sp, err := startSluice(e.bin, dir, cfg, profileEnv(e, name))
+	meter := startBusyMeter()
+	sp, err := startSluice(e, dir, cfg, profileEnv(e, name))
 	if err != nil {
 		return r, err
 	}
@@ -177,6 +183,7 @@ func runTCP(e *env, name, codec string, p *payload, n int64, output func(dir str
 	if err := finish(&r, sp, n); err != nil {
 		return r, err
 	}
+	r.OtherCPUPercent = meter.otherPercent(time.Duration(r.CPUSeconds * float64(time.Second)))
 	if verify != nil {
 		if err := verify(dir, n); err != nil {
 			return r, err
@@ -215,16 +222,31 @@ func finish(r *result, sp *proc, n int64) error {
 
 // verifyFile checks that the file output wrote n JSON lines.
 func verifyFile(path string, n int64) error {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("file output: %w", err)
 	}
-	lines := int64(bytes.Count(b, []byte{'\n'}))
+	defer f.Close()
+	var lines int64
+	var first []byte
+	buf := make([]byte, 1<<20)
+	for {
+		k, err := f.Read(buf)
+		if first == nil && k > 0 {
+			first, _, _ = bytes.Cut(bytes.Clone(buf[:k]), []byte{'\n'})
+		}
+		lines += int64(bytes.Count(buf[:k], []byte{'\n'}))
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("file output: %w", err)
+		}
+	}
 	if lines != n {
 		return fmt.Errorf("EVENTS LOST: file output %s has %d lines, want %d", path, lines, n)
 	}
 	if n > 0 {
-		first, _, _ := bytes.Cut(b, []byte{'\n'})
 		var doc map[string]any
 		if err := json.Unmarshal(first, &doc); err != nil {
 			return fmt.Errorf("file output: first line is not JSON: %v: %.200s", err, first)
@@ -288,7 +310,8 @@ func runGenerator(e *env, n int64) (result, error) {
 	defer cleanup()
 	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 	defer cancel()
-	sp, err := startSluice(e.bin, dir, fmt.Sprintf(generatorConfig, n), profileEnv(e, name))
+	meter := startBusyMeter()
+	sp, err := startSluice(e, dir, fmt.Sprintf(generatorConfig, n), profileEnv(e, name))
 	if err != nil {
 		return r, err
 	}
@@ -301,7 +324,11 @@ func runGenerator(e *env, n int64) (result, error) {
 		return r, err
 	}
 	r.Seconds = sp.exitAt.Sub(started).Seconds()
-	return r, finish(&r, sp, n)
+	if err := finish(&r, sp, n); err != nil {
+		return r, err
+	}
+	r.OtherCPUPercent = meter.otherPercent(time.Duration(r.CPUSeconds * float64(time.Second)))
+	return r, nil
 }
 
 // runStartup measures, e.startupRuns times, the time from exec of `sluice
@@ -343,7 +370,7 @@ func startOnce(e *env, dir string) (time.Duration, int64, error) {
 		return 0, 0, err
 	}
 	cfg := fmt.Sprintf("input {\n  tcp { host => \"127.0.0.1\" port => %d }\n}\noutput {\n  null {}\n}\n", port)
-	sp, err := startSluice(e.bin, dir, cfg, nil)
+	sp, err := startSluice(e, dir, cfg, nil)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -10,8 +10,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -82,13 +84,19 @@ func apachePayload(dataFile string) (*payload, string, error) {
 }
 
 // findSharedFile looks for shared/<rel> beside the repository root (the
-// project's shared folder sits next to the checkout) or inside it.
+// project's shared folder sits next to the checkout) or inside it; for a
+// git worktree, also beside the main checkout.
 func findSharedFile(rel string) string {
 	root := repoRoot()
 	if root == "" {
 		return ""
 	}
-	for _, dir := range []string{filepath.Join(root, "..", "shared"), filepath.Join(root, "shared")} {
+	dirs := []string{filepath.Join(root, "..", "shared"), filepath.Join(root, "shared")}
+	if out, err := exec.Command("git", "-C", root, "rev-parse", "--path-format=absolute", "--git-common-dir").Output(); err == nil {
+		main := filepath.Dir(strings.TrimSpace(string(out)))
+		dirs = append(dirs, filepath.Join(main, "..", "shared"))
+	}
+	for _, dir := range dirs {
 		p := filepath.Join(dir, rel)
 		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
 			return filepath.Clean(p)

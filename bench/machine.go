@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -48,4 +49,58 @@ func selfCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// busyMeter measures the CPU time that other processes used during a
+// run: the machine's busy time (from /proc/stat) less sluice's and the
+// harness's own. Anything well above zero means the numbers are noisy.
+type busyMeter struct {
+	at   time.Time
+	busy time.Duration
+	self time.Duration
+}
+
+func startBusyMeter() busyMeter {
+	return busyMeter{at: time.Now(), busy: machineBusy(), self: selfCPU()}
+}
+
+// otherPercent returns other processes' CPU use during the run, as a
+// percentage of the machine's capacity (all cores).
+func (m busyMeter) otherPercent(sluiceCPU time.Duration) float64 {
+	wall := time.Since(m.at)
+	if wall <= 0 || m.busy < 0 {
+		return 0
+	}
+	other := machineBusy() - m.busy - (selfCPU() - m.self) - sluiceCPU
+	pct := float64(other) / float64(wall*time.Duration(runtime.NumCPU())) * 100
+	return max(pct, 0)
+}
+
+// machineBusy returns the time all CPUs spent busy since boot (-1 when
+// /proc/stat cannot be read).
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return -1
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return -1
+	}
+	var busy int64
+	for i, s := range f[1:] {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return -1
+		}
+		// user nice system idle iowait irq softirq steal guest guest_nice;
+		// guest time is already counted in user.
+		if i == 3 || i == 4 || i >= 8 {
+			continue
+		}
+		busy += v
+	}
+	// USER_HZ is 100 on every Linux architecture Go supports.
+	return time.Duration(busy) * 10 * time.Millisecond
 }

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -57,6 +58,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", "", "Apache access log for tcp_line_to_null (default: shared/data/apache_logs beside the repository, else generated lines)")
 	startupRuns := fs.Int("startup-runs", 20, "starts measured by the startup case")
 	keep := fs.Bool("keep", false, "keep the temporary directories (configs, output files)")
+	sluiceArgs := fs.String("sluice-args", "", "extra arguments for `sluice serve`, space-separated (e.g. \"-w 1 -b 500\")")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -87,7 +89,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	e := &env{bin: absBin, events: *events, conns: max(*conns, 1), timeout: *timeout, profileDir: *profile,
-		dataFile: *data, startupRuns: *startupRuns, keepTemp: *keep}
+		dataFile: *data, startupRuns: *startupRuns, keepTemp: *keep, sluiceArgs: strings.Fields(*sluiceArgs)}
 
 	rep := report{Date: time.Now().UTC().Format(time.RFC3339), Machine: describeMachine(absBin), Conns: e.conns, Repeat: max(*repeat, 1)}
 	var selected []benchCase
@@ -183,7 +185,7 @@ func printReport(w io.Writer, rep report) {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\tevents\tseconds\tevents/s\tMiB/s\tpeak RSS MiB\tsluice CPU s\tgenerator CPU s\ttarget\t")
+	fmt.Fprintln(tw, "case\tevents\tseconds\tevents/s\tMiB/s\tpeak RSS MiB\tsluice CPU s\tgenerator CPU s\tother CPU %\ttarget\t")
 	var su *result
 	for i, r := range rep.Results {
 		if r.Startup != nil {
@@ -197,10 +199,11 @@ func printReport(w io.Writer, rep report) {
 		if r.GenCPUSeconds > 0 {
 			gen = fmt.Sprintf("%.2f", r.GenCPUSeconds)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.0f\t%s\t%.1f\t%.2f\t%s\t%s\t\n", r.Case, r.Events, r.Seconds, r.EventsPerSec,
-			mib, r.PeakRSSMiB, r.CPUSeconds, gen, targetText(r))
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.0f\t%s\t%.1f\t%.2f\t%s\t%.0f\t%s\t\n", r.Case, r.Events, r.Seconds, r.EventsPerSec,
+			mib, r.PeakRSSMiB, r.CPUSeconds, gen, r.OtherCPUPercent, targetText(r))
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "(other CPU %: what other processes used of the machine during the run; well above 0, the numbers are noisy)")
 	if su != nil {
 		s := su.Startup
 		fmt.Fprintf(w, "\nstartup (exec of `sluice serve` to its tcp port accepting), %d runs: median %.1f ms, p95 %.1f ms, min %.1f ms, max %.1f ms, peak RSS %.1f MiB; %s\n",

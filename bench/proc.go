@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,6 +29,9 @@ type proc struct {
 	waitErr error
 
 	log *logFollower
+
+	hwmMu sync.Mutex
+	hwm   int64 // VmHWM of /proc/PID/status, bytes: the last value read
 }
 
 // counters are the "pipeline stopped" line's event counters.
@@ -37,14 +41,16 @@ type counters struct {
 
 // startSluice writes config to dir and starts the binary on it. env adds
 // environment variables (e.g. SLUICE_CPUPROFILE).
-func startSluice(bin, dir, config string, env []string) (*proc, error) {
+func startSluice(e *env, dir, config string, extraEnv []string) (*proc, error) {
+	bin := e.bin
 	path := filepath.Join(dir, "pipeline.conf")
 	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
 		return nil, fmt.Errorf("write config: %w", err)
 	}
-	cmd := exec.Command(bin, "serve", "-f", path, "--log.format", "json", "--path.data", filepath.Join(dir, "data"))
+	args := append([]string{"serve", "-f", path, "--log.format", "json", "--path.data", filepath.Join(dir, "data")}, e.sluiceArgs...)
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(os.Environ(), extraEnv...)
 	lf := newLogFollower()
 	cmd.Stderr = lf
 	cmd.Stdout = lf.stdout()
@@ -53,6 +59,7 @@ func startSluice(bin, dir, config string, env []string) (*proc, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
+	go p.pollHWM()
 	go func() {
 		p.waitErr = cmd.Wait()
 		p.exitAt = time.Now()
@@ -109,16 +116,64 @@ func (p *proc) exitError() error {
 }
 
 // rusage returns the finished process's peak RSS (bytes) and CPU time.
+//
+// The peak RSS is VmHWM from /proc/PID/status, read every few
+// milliseconds while the process runs, not the child's rusage maxrss: Go
+// starts children with vfork semantics (CLONE_VM), so at exec the kernel
+// records the parent's (this harness's) high-water RSS into the child's
+// maxrss, and a harness holding a few MiB of payload would inflate every
+// child's figure.
 func (p *proc) rusage() (maxRSS int64, cpu time.Duration) {
 	if p.state == nil {
 		return 0, 0
 	}
-	ru, ok := p.state.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return 0, 0
+	p.hwmMu.Lock()
+	maxRSS = p.hwm
+	p.hwmMu.Unlock()
+	if ru, ok := p.state.SysUsage().(*syscall.Rusage); ok {
+		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
-	// Linux reports ru_maxrss in KiB.
-	return ru.Maxrss * 1024, time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return maxRSS, cpu
+}
+
+// pollHWM follows the process's VmHWM until it exits.
+func (p *proc) pollHWM() {
+	path := fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid)
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if b, err := os.ReadFile(path); err == nil {
+			if v := parseHWM(b); v > 0 {
+				p.hwmMu.Lock()
+				p.hwm = max(p.hwm, v)
+				p.hwmMu.Unlock()
+			}
+		}
+		select {
+		case <-p.exited:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// parseHWM returns VmHWM in bytes from /proc/PID/status (0 when absent,
+// e.g. for a zombie).
+func parseHWM(status []byte) int64 {
+	_, rest, ok := bytes.Cut(status, []byte("VmHWM:"))
+	if !ok {
+		return 0
+	}
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) != 2 || f[1] != "kB" {
+		return 0
+	}
+	kb, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return kb * 1024
 }
 
 // stopped returns the "pipeline stopped" counters, or an error naming
