@@ -20,7 +20,7 @@ import (
 // discardOutput counts and drops events.
 type discardOutput struct{}
 
-func (discardOutput) Settings(*plugin.Settings)                  {}
+func (discardOutput) Settings(*plugin.Settings)                   {}
 func (discardOutput) Write(context.Context, []*event.Event) error { return nil }
 
 // pushInput pushes Batches batches of Size events from a pool of Slots
