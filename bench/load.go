@@ -155,7 +155,7 @@ var (
 	levels  = []string{"INFO", "INFO", "INFO", "INFO", "INFO", "DEBUG", "DEBUG", "WARNING", "ERROR"}
 	loggers = []string{"app.views", "app.models", "app.tasks.billing", "django.request", "celery.worker", "sqlalchemy.engine"}
 	hosts   = []string{"web-01", "web-02", "web-03", "worker-01", "worker-02"}
-	files   = []string{"/srv/app/views.py", "/srv/app/models.py", "/srv/app/tasks/billing.py", "/usr/lib/python3/site-packages/django/core/handlers/base.py"}
+	files   = []string{"/app/views.py", "/app/models.py", "/app/tasks/billing.py"}
 	msgs    = []string{
 		"user %d logged in",
 		"GET /api/v1/orders/%d 200",
@@ -167,8 +167,8 @@ var (
 )
 
 // jsonPayload makes n distinct python-logstash-like JSON documents (about
-// 200 bytes each): what LogstashFormatterVersion1 sends, trimmed to the
-// fields a typical application sets, with a few `extra` fields.
+// 210 bytes each): what LogstashFormatterVersion1 sends (@timestamp,
+// message, level, logger_name, host, path) and two `extra` fields.
 func jsonPayload(n int) *payload {
 	r := rand.New(rand.NewPCG(3, 4))
 	t := time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
@@ -177,7 +177,7 @@ func jsonPayload(n int) *payload {
 		t = t.Add(time.Duration(r.IntN(5000)) * time.Microsecond)
 		b := []byte(`{"@timestamp":"`)
 		b = t.AppendFormat(b, "2006-01-02T15:04:05.000Z")
-		b = append(b, `","@version":"1","message":`...)
+		b = append(b, `","message":`...)
 		b = strconv.AppendQuote(b, fmt.Sprintf(msgs[r.IntN(len(msgs))], r.IntN(100000)))
 		b = append(b, `,"level":"`...)
 		b = append(b, levels[r.IntN(len(levels))]...)
@@ -186,12 +186,10 @@ func jsonPayload(n int) *payload {
 		b = append(b, `","host":"`...)
 		b = append(b, hosts[r.IntN(len(hosts))]...)
 		b = append(b, `","path":"`...)
-		b = append(b, files[r.IntN(3)]...)
-		b = append(b, `","type":"python","request_id":"`...)
-		b = fmt.Appendf(b, "%016x", r.Uint64())
-		b = append(b, `","user_id":`...)
-		b = strconv.AppendInt(b, int64(r.IntN(100000)), 10)
-		b = append(b, `,"duration_ms":`...)
+		b = append(b, files[r.IntN(len(files))]...)
+		b = append(b, `","request_id":"`...)
+		b = fmt.Appendf(b, "%08x", r.Uint32())
+		b = append(b, `","duration_ms":`...)
 		b = strconv.AppendFloat(b, float64(r.IntN(100000))/100, 'f', -1, 64)
 		b = append(b, '}')
 		docs[i] = b

@@ -18,6 +18,9 @@ type machine struct {
 	GoVersion string `json:"go"`
 	Kernel    string `json:"kernel"`
 	Sluice    string `json:"sluice"`
+	// GoEnv lists GOGC, GOMEMLIMIT and GOMAXPROCS when set: sluice
+	// inherits the harness's environment.
+	GoEnv []string `json:"go_env,omitempty"`
 }
 
 func describeMachine(bin string) machine {
@@ -34,6 +37,11 @@ func describeMachine(bin string) machine {
 	}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = "Linux " + strings.TrimSpace(string(b))
+	}
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"} {
+		if v, ok := os.LookupEnv(k); ok {
+			m.GoEnv = append(m.GoEnv, k+"="+v)
+		}
 	}
 	if out, err := exec.Command(bin, "version").Output(); err == nil {
 		m.Sluice = strings.TrimSpace(string(out))

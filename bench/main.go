@@ -179,13 +179,16 @@ func caseByName(name string) benchCase {
 func printReport(w io.Writer, rep report) {
 	m := rep.Machine
 	fmt.Fprintf(w, "\n%s\nmachine: %s, %d cores, %s, %s, %s\n", rep.Date, m.CPU, m.Cores, m.GoVersion, m.Kernel, m.Sluice)
+	if len(m.GoEnv) > 0 {
+		fmt.Fprintf(w, "environment (inherited by sluice): %s\n", strings.Join(m.GoEnv, " "))
+	}
 	fmt.Fprintf(w, "tcp load: %d connections; the load generator (this program) shares the cores with sluice.\n", rep.Conns)
 	if rep.Repeat > 1 {
 		fmt.Fprintf(w, "median of %d runs per case\n", rep.Repeat)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\tevents\tseconds\tevents/s\tMiB/s\tpeak RSS MiB\tsluice CPU s\tgenerator CPU s\tother CPU %\ttarget\t")
+	fmt.Fprintln(tw, "case\tevents\tseconds\tevents/s\tMiB/s\tpeak RSS MiB\tsluice CPU s\tCPU µs/event\tgenerator CPU s\tother CPU %\ttarget\t")
 	var su *result
 	for i, r := range rep.Results {
 		if r.Startup != nil {
@@ -199,11 +202,11 @@ func printReport(w io.Writer, rep report) {
 		if r.GenCPUSeconds > 0 {
 			gen = fmt.Sprintf("%.2f", r.GenCPUSeconds)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.0f\t%s\t%.1f\t%.2f\t%s\t%.0f\t%s\t\n", r.Case, r.Events, r.Seconds, r.EventsPerSec,
-			mib, r.PeakRSSMiB, r.CPUSeconds, gen, r.OtherCPUPercent, targetText(r))
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.0f\t%s\t%.1f\t%.2f\t%.2f\t%s\t%.0f\t%s\t\n", r.Case, r.Events, r.Seconds, r.EventsPerSec,
+			mib, r.PeakRSSMiB, r.CPUSeconds, r.CPUSeconds*1e6/float64(max(r.Events, 1)), gen, r.OtherCPUPercent, targetText(r))
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "(other CPU %: what other processes used of the machine during the run; well above 0, the numbers are noisy)")
+	fmt.Fprintln(w, "(sluice CPU: user+system seconds of the sluice process, start to exit; other CPU %: what other processes used of the machine during the run: well above 0, the timings are noisy, CPU µs/event much less so)")
 	if su != nil {
 		s := su.Startup
 		fmt.Fprintf(w, "\nstartup (exec of `sluice serve` to its tcp port accepting), %d runs: median %.1f ms, p95 %.1f ms, min %.1f ms, max %.1f ms, peak RSS %.1f MiB; %s\n",
