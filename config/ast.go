@@ -1,5 +1,3 @@
-// Package config reads Logstash's pipeline language into an AST.
-// The engine never sees syntax: pipeline compiles this AST.
 package config
 
 import "fmt"
@@ -150,7 +148,7 @@ type Expr interface {
 }
 
 // Binary is `left op right`. Op is one of ==, !=, <, >, <=, >=, =~, !~,
-// in, "not in", and, or, xor, nand.
+// in, "not in", and, or, xor, nand. Pos is the position of the operator.
 type Binary struct {
 	Pos         Pos
 	Op          string

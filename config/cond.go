@@ -17,7 +17,17 @@ func (ps *parser) parseIf(start int, section string) *If {
 	for {
 		save := ps.off
 		ps.skip()
-		if !ps.atWord("else") {
+		// Logstash allows no space in `elseif`, like everywhere else between
+		// words and symbols.
+		// (A plugin may be named elseif: `elseif {` is one.)
+		glued := false
+		if bytes.HasPrefix(ps.src[ps.off:], []byte("elseif")) && !isWordChar(ps.peekAt(6)) {
+			at := ps.off
+			ps.off += 6
+			glued = ps.peekAfterSpace() != '{'
+			ps.off = at
+		}
+		if !ps.atWord("else") && !glued {
 			ps.off = save
 			return n
 		}
@@ -35,7 +45,7 @@ func (ps *parser) parseIf(start int, section string) *If {
 		ps.off++
 		b := &Branch{Pos: ps.pos(elseStart)}
 		b.Body = ps.parseBlock(func() string {
-			return fmt.Sprintf("missing '}' to close the 'else' block opened at %s", b.Pos)
+			return fmt.Sprintf("missing '}' to close the 'else' block opened at %s", lineCol(b.Pos))
 		}, section)
 		n.Branches = append(n.Branches, b)
 		return n
@@ -52,14 +62,18 @@ func (ps *parser) parseBranch(start int, kw, section string) *Branch {
 	b.Cond = ps.parseCondition()
 	ps.skip()
 	if ps.peek() != '{' {
-		ps.fail("expected '{' after the condition of '%s' at %s, found %s", kw, b.Pos, ps.found(ps.off))
+		ps.fail("expected '{' after the condition of '%s' at %s, found %s%s", kw, lineCol(b.Pos), ps.found(ps.off), ps.afterConditionHint())
 	}
 	ps.off++
 	b.Body = ps.parseBlock(func() string {
-		return fmt.Sprintf("missing '}' to close the '%s' block opened at %s", kw, b.Pos)
+		return fmt.Sprintf("missing '}' to close the '%s' block opened at %s", kw, lineCol(b.Pos))
 	}, section)
 	return b
 }
+
+// maxBoolOps bounds the boolean operators of one condition level, which
+// keeps the trees (and the evaluation of each event) shallow.
+const maxBoolOps = 1000
 
 // boolOp is a boolean operator between expressions of a condition.
 type boolOp struct {
@@ -72,6 +86,7 @@ type boolOp struct {
 func (ps *parser) parseCondition() Expr {
 	ps.enter()
 	defer ps.leave()
+	start := ps.pos(ps.off)
 	operands := []Expr{ps.parseExpression()}
 	var ops []boolOp
 	for {
@@ -88,12 +103,15 @@ func (ps *parser) parseCondition() Expr {
 			ps.off = save
 			break
 		}
+		if len(ops) == maxBoolOps {
+			ps.fail("this condition has more than %d boolean operators at one level; split it or group it with parentheses", maxBoolOps)
+		}
 		ops = append(ops, boolOp{op, ps.off})
 		ps.off += len(op)
 		ps.skip()
 		operands = append(operands, ps.parseExpression())
 	}
-	return ps.joinConditions(operands, ops)
+	return ps.joinConditions(start, operands, ops)
 }
 
 // joinConditions combines the operands of one parenthesis level.
@@ -116,7 +134,7 @@ func (ps *parser) parseCondition() Expr {
 // means the same in both), rejects the xor/nand mixes with an error that
 // asks for parentheses, and records a warning in Pipeline.Warnings where
 // Logstash's grouping differs from the usual one.
-func (ps *parser) joinConditions(operands []Expr, ops []boolOp) Expr {
+func (ps *parser) joinConditions(start Pos, operands []Expr, ops []boolOp) Expr {
 	if len(ops) == 0 {
 		return operands[0]
 	}
@@ -160,33 +178,41 @@ func (ps *parser) joinConditions(operands []Expr, ops []boolOp) Expr {
 			continue
 		}
 		l, r := vals[len(vals)-2], vals[len(vals)-1]
-		vals = append(vals[:len(vals)-2], &Binary{Pos: l.Position(), Op: it.op.op, Left: l, Right: r})
+		vals = append(vals[:len(vals)-2], &Binary{Pos: ps.pos(it.op.off), Op: it.op.op, Left: l, Right: r})
 	}
 	got := vals[0]
+	if len(ops) == 1 {
+		return got
+	}
 	if want := conventionalTree(operands, ops); !sameBoolShape(got, want) {
-		ps.pl.Warnings = append(ps.pl.Warnings, ps.pl.Errorf(operands[0].Position(),
+		ps.pl.Warnings = append(ps.pl.Warnings, ps.errorf(start,
 			"this condition is grouped as Logstash groups it, %s, which differs from the usual precedence (%s); add parentheses to make the intent explicit",
 			exprString(got), exprString(want)))
 	}
 	return got
 }
 
-// conventionalTree groups with 'and' above 'or', left to right.
+// conventionalTree groups with 'and' above 'or'. Chains are nested to the
+// right, like Logstash's, so that the two trees print alike where they agree.
 func conventionalTree(operands []Expr, ops []boolOp) Expr {
 	var terms []Expr
-	cur := operands[0]
+	group := []Expr{operands[0]}
 	for i, o := range ops {
-		if o.op == "and" {
-			cur = &Binary{Pos: cur.Position(), Op: "and", Left: cur, Right: operands[i+1]}
-			continue
+		if o.op != "and" {
+			terms = append(terms, chain("and", group))
+			group = nil
 		}
-		terms = append(terms, cur)
-		cur = operands[i+1]
+		group = append(group, operands[i+1])
 	}
-	terms = append(terms, cur)
-	e := terms[0]
-	for _, t := range terms[1:] {
-		e = &Binary{Pos: e.Position(), Op: "or", Left: e, Right: t}
+	terms = append(terms, chain("and", group))
+	return chain("or", terms)
+}
+
+// chain joins xs with op, nested to the right.
+func chain(op string, xs []Expr) Expr {
+	e := xs[len(xs)-1]
+	for i := len(xs) - 2; i >= 0; i-- {
+		e = &Binary{Pos: xs[i].Position(), Op: op, Left: xs[i], Right: e}
 	}
 	return e
 }
@@ -243,7 +269,7 @@ func (ps *parser) parseExpression() Expr {
 		e := ps.parseCondition()
 		ps.skip()
 		if ps.peek() != ')' {
-			ps.fail("expected ')' to close the '(' at %s, found %s", ps.pos(start), ps.found(ps.off))
+			ps.fail("expected ')' to close the '(' at %s, found %s%s", lineCol(ps.pos(start)), ps.found(ps.off), ps.afterConditionHint())
 		}
 		ps.off++
 		return e
@@ -347,7 +373,7 @@ func (ps *parser) parseRvalue() Expr {
 	case c == '"' || c == '\'':
 		return ps.parseStringLit()
 	case isDigit(c) || c == '-':
-		return ps.parseNumber()
+		return ps.scanNumber(true)
 	case c == '[':
 		return ps.parseSelectorOrList()
 	case c == '/':
@@ -390,6 +416,11 @@ func (ps *parser) parseSelectorOrList() Expr {
 			}
 			ps.off = end
 			return &FieldRef{Pos: ps.pos(start), Raw: raw}
+		}
+	}
+	if j := ps.off + 1 + bytes.IndexAny(ps.src[ps.off+1:], "[],"); j > ps.off && ps.src[j] == '[' && j > ps.off+1 {
+		if c := ps.src[ps.off+1]; c != '"' && c != '\'' && c != ' ' && !isDigit(c) && c != '-' {
+			ps.failAt(start, "invalid field reference: write nested fields as [a][b], each part in its own brackets")
 		}
 	}
 	return ps.parseList()
@@ -441,15 +472,15 @@ func (ps *parser) parseList() *ListLit {
 		case c == '"' || c == '\'':
 			l.Items = append(l.Items, ps.parseStringLit())
 		case isDigit(c) || c == '-':
-			l.Items = append(l.Items, ps.parseNumber())
+			l.Items = append(l.Items, ps.scanNumber(false))
 		case isNameChar(c):
 			word := ps.scanName()
 			ps.checkBareword(start, word)
 			l.Items = append(l.Items, &StringLit{Pos: ps.pos(start), Value: word})
 		case ps.eof():
-			ps.fail("missing ']' to close the list opened at %s", l.Pos)
+			ps.fail("missing ']' to close the list opened at %s", lineCol(l.Pos))
 		default:
-			ps.fail("expected a string or a number in the list opened at %s, found %s", l.Pos, ps.found(ps.off))
+			ps.fail("expected a string or a number in the list opened at %s, found %s", lineCol(l.Pos), ps.found(ps.off))
 		}
 		ps.skip()
 		switch ps.peek() {
@@ -464,9 +495,9 @@ func (ps *parser) parseList() *ListLit {
 			return l
 		default:
 			if ps.eof() {
-				ps.fail("missing ']' to close the list opened at %s", l.Pos)
+				ps.fail("missing ']' to close the list opened at %s", lineCol(l.Pos))
 			}
-			ps.fail("expected ',' or ']' in the list opened at %s, found %s", l.Pos, ps.found(ps.off))
+			ps.fail("expected ',' or ']' in the list opened at %s, found %s", lineCol(l.Pos), ps.found(ps.off))
 		}
 	}
 }
@@ -499,7 +530,7 @@ func (ps *parser) parseRegex() *RegexLit {
 func (ps *parser) checkRegex(pos Pos, pattern string) {
 	if _, err := regexp.Compile(pattern); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
-		panic(bailout{ps.pl.Errorf(pos, "invalid regular expression: %s%s", msg, regexHint(pattern))})
+		panic(bailout{ps.errorf(pos, "invalid regular expression: %s%s", msg, regexHint(pattern))})
 	}
 }
 
@@ -522,4 +553,43 @@ func regexHint(p string) string {
 		}
 	}
 	return " (sluice uses Go's RE2 syntax)"
+}
+
+// lineCol is "line:col", for pointing elsewhere in the same file.
+func lineCol(p Pos) string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
+
+// afterConditionHint explains common mistakes found where a condition
+// should have ended.
+func (ps *parser) afterConditionHint() string {
+	rest := ps.src[ps.off:]
+	word := func() string {
+		i := 0
+		for i < len(rest) && isWordChar(rest[i]) {
+			i++
+		}
+		return string(rest[:i])
+	}
+	switch {
+	case bytes.HasPrefix(rest, []byte("&&")):
+		return " — write 'and' instead of '&&'"
+	case bytes.HasPrefix(rest, []byte("||")):
+		return " — write 'or' instead of '||'"
+	case len(rest) > 0 && rest[0] == '=' && !bytes.HasPrefix(rest, []byte("==")) && !bytes.HasPrefix(rest, []byte("=~")):
+		return " — compare with '=='"
+	case len(rest) > 0 && rest[0] == '[':
+		return " — each part of a field reference is [name], with a name that is not empty and has no '[', ']' or ','"
+	case len(rest) > 0 && rest[0] == '(':
+		return ""
+	}
+	if ps.peekCompareOp() != "" {
+		return " — comparisons cannot be chained; join them with 'and' or 'or'"
+	}
+	w := word()
+	switch lw := strings.ToLower(w); {
+	case w == "not":
+		return " — did you mean 'not in'?"
+	case lw != w && (lw == "and" || lw == "or" || lw == "xor" || lw == "nand" || lw == "in" || lw == "not"):
+		return fmt.Sprintf(" — operators are lowercase: '%s'", lw)
+	}
+	return ""
 }

@@ -19,15 +19,40 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", e.Pos, e.Msg)
 	if e.Line != "" && e.Pos.Col > 0 {
+		line, caret := excerpt(e.Line, e.Pos.Col)
 		b.WriteString("\n  ")
-		b.WriteString(strings.ReplaceAll(e.Line, "\t", " "))
+		b.WriteString(line)
 		b.WriteString("\n  ")
-		// Pad by characters, not bytes, so that the caret lines up under
-		// non-ASCII text.
-		b.WriteString(strings.Repeat(" ", utf8.RuneCountInString(e.Line[:min(e.Pos.Col-1, len(e.Line))])))
+		b.WriteString(strings.Repeat(" ", caret))
 		b.WriteString("^")
 	}
 	return b.String()
+}
+
+// maxExcerpt is how many characters of a long line are quoted on each side
+// of the error column.
+const maxExcerpt = 60
+
+// excerpt prepares line for quoting: tabs become spaces and a long line is
+// cut to a window around col (1-based, in bytes). It returns the text and
+// the caret's offset in characters, so that the caret lines up under
+// non-ASCII text.
+func excerpt(line string, col int) (string, int) {
+	line = strings.ReplaceAll(line, "\t", " ")
+	cut := min(col-1, len(line))
+	before := []rune(line[:cut])
+	after := []rune(line[cut:])
+	prefix, suffix := "", ""
+	if len(before) > maxExcerpt {
+		before = before[len(before)-maxExcerpt:]
+		prefix = "…"
+	}
+	if len(after) > maxExcerpt {
+		after = after[:maxExcerpt]
+		suffix = "…"
+	}
+	text := prefix + string(before) + string(after) + suffix
+	return text, utf8.RuneCountInString(prefix) + len(before)
 }
 
 // ErrorList is several configuration errors, reported together.

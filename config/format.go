@@ -28,6 +28,10 @@ func Format(p *Pipeline) []byte {
 	return f.buf.Bytes()
 }
 
+// maxInlineArray is the width beyond which an array is written one item
+// per line.
+const maxInlineArray = 80
+
 type formatter struct {
 	buf     bytes.Buffer
 	escapes bool
@@ -116,12 +120,22 @@ func (f *formatter) value(v Value, depth int) {
 	case *Plugin:
 		f.plugin(v, depth)
 	case *Array:
-		multi := false
+		// One item per line when an item spans lines or the array is long.
+		multi, width := false, 0
 		for _, it := range v.Items {
-			switch it.(type) {
+			switch it := it.(type) {
 			case *Hash, *Plugin, *Array:
 				multi = true
+			case *String:
+				width += len(it.Value) + 4
+			case *Number:
+				width += len(it.Raw) + 2
+			case *Bareword:
+				width += len(it.Value) + 2
 			}
+		}
+		if len(v.Items) > 1 && width > maxInlineArray {
+			multi = true
 		}
 		if !multi {
 			f.buf.WriteByte('[')
@@ -163,48 +177,10 @@ func (f *formatter) value(v Value, depth int) {
 	}
 }
 
-// hashKey writes a key bare when it reads back as the same text (a
-// bareword or a number), quoted otherwise.
-func (f *formatter) hashKey(k string) {
-	if isBareword(k) || isNumber(k) {
-		f.buf.WriteString(k)
-		return
-	}
-	f.quote(k)
-}
-
-func isBareword(s string) bool {
-	if len(s) < 2 || isDigit(s[0]) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isWordChar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isNumber(s string) bool {
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	d := i
-	for i < len(s) && isDigit(s[i]) {
-		i++
-	}
-	if i == d {
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-	}
-	return i == len(s)
-}
+// hashKey writes a key. Keys are always quoted: a key written as a
+// bareword or a number has the same text as the quoted string, so the tree
+// is the same, and quoted keys are the common style.
+func (f *formatter) hashKey(k string) { f.quote(k) }
 
 // quote writes s as a string literal that reads back as s.
 func (f *formatter) quote(s string) {
@@ -212,9 +188,17 @@ func (f *formatter) quote(s string) {
 		f.buf.WriteByte('"')
 		for i := 0; i < len(s); i++ {
 			switch c := s[i]; c {
-			case '\\', '"':
-				f.buf.WriteByte('\\')
-				f.buf.WriteByte(c)
+			case '"':
+				f.buf.WriteString(`\"`)
+			case '\\':
+				// A backslash before a character that is not an escape
+				// stays as written when read back, so only those that
+				// would form an escape (or end the string) are doubled.
+				if i+1 == len(s) || strings.IndexByte(`\"'nrt`, s[i+1]) >= 0 {
+					f.buf.WriteString(`\\`)
+				} else {
+					f.buf.WriteByte('\\')
+				}
 			case '\n':
 				f.buf.WriteString(`\n`)
 			case '\r':

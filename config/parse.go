@@ -132,7 +132,20 @@ func (ps *parser) pos(off int) Pos {
 }
 
 func (ps *parser) failAt(off int, format string, args ...any) {
-	panic(bailout{ps.pl.Errorf(ps.pos(off), format, args...)})
+	panic(bailout{ps.errorf(ps.pos(off), format, args...)})
+}
+
+// errorf is Pipeline.Errorf using the parser's table of lines.
+func (ps *parser) errorf(pos Pos, format string, args ...any) *Error {
+	e := &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+	if pos.Line >= 1 && pos.Line <= len(ps.lines) {
+		end := len(ps.src)
+		if pos.Line < len(ps.lines) {
+			end = ps.lines[pos.Line] - 1
+		}
+		e.Line = strings.TrimRight(string(ps.src[ps.lines[pos.Line-1]:end]), "\r")
+	}
+	return e
 }
 
 func (ps *parser) fail(format string, args ...any) { ps.failAt(ps.off, format, args...) }
@@ -226,6 +239,9 @@ func (ps *parser) found(off int) string {
 	case c == '=' && off+1 < len(ps.src) && ps.src[off+1] == '>':
 		return "'=>'"
 	}
+	if strings.IndexByte("=!<>~&|", c) >= 0 && off+1 < len(ps.src) && strings.IndexByte("=!<>~&|", ps.src[off+1]) >= 0 {
+		return "'" + string(ps.src[off:off+2]) + "'"
+	}
 	r, _ := utf8.DecodeRune(ps.src[off:])
 	switch r {
 	case '\n', '\r':
@@ -280,7 +296,7 @@ func (ps *parser) parseSection(start int, kind string) *Section {
 	}
 	ps.off++
 	s.Body = ps.parseBlock(func() string {
-		return fmt.Sprintf("missing '}' to close the %s section opened at %s", kind, ps.pos(start))
+		return fmt.Sprintf("missing '}' to close the %s section opened at %s", kind, lineCol(ps.pos(start)))
 	}, kind)
 	return s
 }
@@ -344,7 +360,7 @@ func (ps *parser) parsePlugin(start int, name string) *Plugin {
 	for {
 		ps.skip()
 		if ps.eof() {
-			ps.fail("missing '}' to close plugin %q opened at %s", name, p.Pos)
+			ps.fail("missing '}' to close plugin %q opened at %s", name, lineCol(p.Pos))
 		}
 		if ps.peek() == '}' {
 			ps.off++
@@ -435,8 +451,11 @@ func (ps *parser) checkBareword(start int, word string) {
 	}
 }
 
-// parseNumber reads -?[0-9]+(\.[0-9]*)?.
-func (ps *parser) parseNumber() *NumberLit {
+// parseNumber reads -?[0-9]+(\.[0-9]*)?. A number must not run into a
+// word, except in conditions, where Logstash reads `1and` as 1 and.
+func (ps *parser) parseNumber() *NumberLit { return ps.scanNumber(false) }
+
+func (ps *parser) scanNumber(inCondition bool) *NumberLit {
 	start := ps.off
 	if ps.peek() == '-' {
 		ps.off++
@@ -456,7 +475,7 @@ func (ps *parser) parseNumber() *NumberLit {
 			ps.off++
 		}
 	}
-	if c := ps.peek(); isNameChar(c) || c == '.' {
+	if c := ps.peek(); (isNameChar(c) || c == '.') && !(inCondition && isAlpha(c)) {
 		end := ps.off
 		for end < len(ps.src) && (isNameChar(ps.src[end]) || ps.src[end] == '.') {
 			end++
@@ -552,7 +571,7 @@ func (ps *parser) parseArray() *Array {
 	for {
 		ps.skip()
 		if ps.eof() {
-			ps.fail("missing ']' to close the array opened at %s", a.Pos)
+			ps.fail("missing ']' to close the array opened at %s", lineCol(a.Pos))
 		}
 		a.Items = append(a.Items, ps.parseValue())
 		ps.skip()
@@ -568,9 +587,9 @@ func (ps *parser) parseArray() *Array {
 			return a
 		default:
 			if ps.eof() {
-				ps.fail("missing ']' to close the array opened at %s", a.Pos)
+				ps.fail("missing ']' to close the array opened at %s", lineCol(a.Pos))
 			}
-			ps.fail("expected ',' or ']' in the array opened at %s, found %s", a.Pos, ps.found(ps.off))
+			ps.fail("expected ',' or ']' in the array opened at %s, found %s", lineCol(a.Pos), ps.found(ps.off))
 		}
 	}
 }
@@ -584,7 +603,7 @@ func (ps *parser) parseHash() *Hash {
 	for {
 		ps.skip()
 		if ps.eof() {
-			ps.fail("missing '}' to close the hash opened at %s", h.Pos)
+			ps.fail("missing '}' to close the hash opened at %s", lineCol(h.Pos))
 		}
 		start := ps.off
 		var key string
@@ -606,7 +625,7 @@ func (ps *parser) parseHash() *Hash {
 		}
 		e := &HashEntry{Pos: ps.pos(start), Key: key}
 		if first, dup := seen[key]; dup {
-			ps.failAt(start, "duplicate key %q in hash (first at %s)", key, first)
+			ps.failAt(start, "duplicate key %q in hash (first at %s)", key, lineCol(first))
 		}
 		seen[key] = e.Pos
 		ps.expectArrow("after hash key %q", key)

@@ -95,12 +95,16 @@ func (s *substituter) expr(e Expr) {
 	}
 }
 
+// maxSubstituteErrors bounds the errors reported by one Substitute call.
+const maxSubstituteErrors = 50
+
 // replace substitutes the references in v, a string written at pos.
 func (s *substituter) replace(pos Pos, v string) string {
 	if !strings.Contains(v, "${") {
 		return v
 	}
 	var b strings.Builder
+	locate := s.locator(pos, v)
 	rest := v
 	done := 0 // bytes of v already consumed
 	for {
@@ -122,8 +126,13 @@ func (s *substituter) replace(pos Pos, v string) string {
 		} else if hasDef {
 			b.WriteString(def)
 		} else {
-			s.errs = append(s.errs, s.p.Errorf(s.refPos(pos, v, done+i),
-				"variable %q is not defined (in %s) and has no default; set it, or give one as ${%s:default}", name, rest[i:i+n], name))
+			switch {
+			case len(s.errs) < maxSubstituteErrors:
+				s.errs = append(s.errs, s.p.Errorf(locate(done+i),
+					"variable %q is not defined (in %s) and has no default; set it, or give one as ${%s:default}", name, rest[i:i+n], name))
+			case len(s.errs) == maxSubstituteErrors:
+				s.errs = append(s.errs, s.p.Errorf(locate(done+i), "too many undefined variables; stopping here"))
+			}
 			b.WriteString(rest[i : i+n])
 		}
 		rest = rest[i+n:]
@@ -157,34 +166,38 @@ func parseReference(s string) (name, def string, hasDef bool, n int) {
 
 func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
-// refPos finds the position of the reference at byte off of value v, a
-// string literal at pos. When the literal's text in the source is the value
-// itself (no escapes were processed), the position is exact; otherwise it is
-// the literal's.
-func (s *substituter) refPos(pos Pos, v string, off int) Pos {
+// locator returns a function giving the position of byte off of value v,
+// a string literal at pos. When the literal's text in the source is the
+// value itself (no escapes were processed), positions are exact; otherwise
+// they are the literal's. Positions are computed walking forward, so a
+// string with many references costs one pass.
+func (s *substituter) locator(pos Pos, v string) func(off int) Pos {
 	src, ok := s.p.Sources[pos.File]
-	if !ok {
-		return pos
-	}
-	start := lineOffset(src, pos.Line)
-	if start < 0 {
-		return pos
-	}
-	start += pos.Col - 1 + 1 // skip the opening quote
-	if start+len(v) > len(src) || string(src[start:start+len(v)]) != v {
-		return pos
-	}
-	p := pos
-	p.Col++
-	for _, c := range []byte(v[:off]) {
-		if c == '\n' {
-			p.Line++
-			p.Col = 1
-			continue
+	start := -1
+	if ok {
+		if start = lineOffset(src, pos.Line); start >= 0 {
+			start += pos.Col // the opening quote is at pos.Col-1
+			if start+len(v) > len(src) || string(src[start:start+len(v)]) != v {
+				start = -1
+			}
 		}
-		p.Col++
 	}
-	return p
+	if start < 0 {
+		return func(int) Pos { return pos }
+	}
+	cur, at := pos, 0
+	cur.Col++
+	return func(off int) Pos {
+		for ; at < off && at < len(v); at++ {
+			if v[at] == '\n' {
+				cur.Line++
+				cur.Col = 1
+				continue
+			}
+			cur.Col++
+		}
+		return cur
+	}
 }
 
 // lineOffset returns the offset where 1-based line starts, or -1.

@@ -57,7 +57,17 @@ type Context struct {
 	ID string
 	// DataDir is path.data: where plugins keep state.
 	DataDir string
+	// ECSCompatibility is the plugin's ECS mode: its `ecs_compatibility`
+	// setting, else the pipeline's (`disabled`, `v1` or `v8`). It decides
+	// where plugins put the fields they add (e.g. `host` or
+	// `[host][hostname]`).
+	ECSCompatibility string
 }
+
+// ECS reports whether the plugin should use ECS-compatible field names:
+// true for v1 and v8, false for `disabled`. An unset mode counts as v8,
+// the default of Logstash 8.
+func (c *Context) ECS() bool { return c.ECSCompatibility != "disabled" }
 
 // Input produces events.
 type Input interface {

@@ -182,6 +182,8 @@ func (r *Registry) Build(kind Kind, p *config.Plugin, env *BuildEnv) (*Instance,
 		PipelineID: env.PipelineID,
 		ID:         id,
 		DataDir:    env.DataDir,
+
+		ECSCompatibility: ecs,
 	}
 	in.Common.ID = id
 	in.Common.ECSCompatibility = ecs

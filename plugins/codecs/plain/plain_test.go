@@ -1,0 +1,80 @@
+package plain
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicelog/sluice/event"
+	"github.com/sluicelog/sluice/plugin"
+	"github.com/sluicelog/sluice/plugin/plugintest"
+	"github.com/sluicelog/sluice/plugins/codecs/codecutil"
+)
+
+func codec(t testing.TB, conf string) *Codec {
+	t.Helper()
+	return plugintest.Build(t, plugin.KindCodec, conf).Plugin.(*Codec)
+}
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		conf string
+		in   []string
+		want []string
+	}{
+		{`plain`, []string{"one message\nwith two lines"}, []string{"one message\nwith two lines"}},
+		{`plain`, []string{"first", "second"}, []string{"first", "second"}},
+		{`plain`, []string{""}, nil},
+		{`plain`, []string{"bad \xff"}, []string{"bad \ufffd"}},
+		{`plain { charset => "latin1" }`, []string{"\xe9t\xe9"}, []string{"été"}},
+	}
+	for _, tt := range tests {
+		c := codec(t, tt.conf)
+		d := c.NewDecoder(plugin.DecoderOptions{})
+		var out []string
+		for _, m := range tt.in {
+			plugin.DecodeMessage(d, []byte(m), func(e *event.Event) {
+				if e.Timestamp().IsZero() || e.Fields()["@version"] != "1" {
+					t.Errorf("event without @timestamp/@version: %v", e.Fields())
+				}
+				out = append(out, e.Message())
+			})
+		}
+		if !reflect.DeepEqual(out, tt.want) {
+			t.Errorf("%s %q: got %q, want %q", tt.conf, tt.in, out, tt.want)
+		}
+	}
+}
+
+func TestDecodeTooLong(t *testing.T) {
+	d := codec(t, `plain`).NewDecoder(plugin.DecoderOptions{MaxBytes: 8})
+	var got []*event.Event
+	d.Decode([]byte(strings.Repeat("x", 20)), func(e *event.Event) { got = append(got, e) })
+	if len(got) != 1 || got[0].Message() != "xxxxxxxx" || !got[0].HasTag(codecutil.TagMessageTooLong) {
+		t.Fatalf("got %v", got)
+	}
+}
+
+func TestEncode(t *testing.T) {
+	e := event.NewMessage("hello")
+	e.SetTimestamp(time.Date(2024, 5, 1, 10, 20, 30, 0, time.UTC))
+	_ = e.SetField("host", "web-01")
+	tests := []struct{ conf, want string }{
+		{`plain`, "2024-05-01T10:20:30.000Z web-01 hello"},
+		{`plain { format => "%{host}: %{message}" }`, "web-01: hello"},
+		{`plain { format => "%{missing}" }`, "%{missing}"},
+	}
+	for _, tt := range tests {
+		out, err := codec(t, tt.conf).Encode(nil, e)
+		if err != nil || string(out) != tt.want {
+			t.Errorf("%s: %q, %v; want %q", tt.conf, out, err, tt.want)
+		}
+	}
+}
+
+func TestBadCharset(t *testing.T) {
+	if _, err := plugintest.BuildErr(plugin.KindCodec, `plain { charset => "EBCDIC-XYZ" }`); err == nil || !strings.Contains(err.Error(), "unsupported charset") {
+		t.Errorf("err = %v", err)
+	}
+}

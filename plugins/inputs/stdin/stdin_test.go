@@ -1,0 +1,216 @@
+package stdin
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicelog/sluice/config"
+	"github.com/sluicelog/sluice/event"
+	"github.com/sluicelog/sluice/plugin"
+	"github.com/sluicelog/sluice/plugin/plugintest"
+)
+
+// testlines is a test-only line codec.
+type testCodec struct{}
+
+func (testCodec) Settings(*plugin.Settings) {}
+func (testCodec) NewDecoder(plugin.DecoderOptions) plugin.Decoder {
+	return &testDecoder{}
+}
+func (testCodec) Encode(dst []byte, e *event.Event) ([]byte, error) {
+	return append(dst, e.Message()...), nil
+}
+
+type testDecoder struct{ buf []byte }
+
+func (d *testDecoder) Decode(p []byte, emit func(*event.Event)) {
+	d.buf = append(d.buf, p...)
+	for {
+		i := bytes.IndexByte(d.buf, '\n')
+		if i < 0 {
+			return
+		}
+		emit(event.NewMessage(string(d.buf[:i])))
+		d.buf = d.buf[i+1:]
+	}
+}
+
+func (d *testDecoder) Flush(emit func(*event.Event)) {
+	if len(d.buf) > 0 {
+		emit(event.NewMessage(string(d.buf)))
+		d.buf = nil
+	}
+}
+
+func init() {
+	plugin.Register(plugin.Spec{Kind: plugin.KindCodec, Name: "testlines", New: func() plugin.Plugin { return testCodec{} }})
+}
+
+func build(t testing.TB, ecs string) *Input {
+	t.Helper()
+	p := &config.Plugin{Name: "stdin", Attrs: []*config.Attr{{Name: "codec", Value: &config.Bareword{Value: "testlines"}}}}
+	env := &plugin.BuildEnv{
+		Config:           &config.Pipeline{},
+		Logger:           slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		ECSCompatibility: ecs,
+	}
+	inst, err := plugin.Default.Build(plugin.KindInput, p, env)
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	return inst.Plugin.(*Input)
+}
+
+// run runs in on r until Run returns.
+func run(t *testing.T, in *Input, r io.Reader) []*event.Event {
+	t.Helper()
+	in.reader = r
+	q := plugintest.NewQueue()
+	done := make(chan error, 1)
+	go func() { done <- in.Run(context.Background(), q) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return at EOF")
+	}
+	return q.Events()
+}
+
+func TestReadsUntilEOF(t *testing.T) {
+	host, _ := os.Hostname()
+	cases := []struct {
+		ecs, field string
+	}{
+		{"v8", "[host][hostname]"},
+		{"disabled", "host"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.ecs, func(t *testing.T) {
+			evs := run(t, build(t, tc.ecs), strings.NewReader("one\ntwo\nlast without newline"))
+			if got := messages(evs); !slices.Equal(got, []string{"one", "two", "last without newline"}) {
+				t.Fatalf("messages %q", got)
+			}
+			if v, _ := evs[0].GetField(tc.field); v != host {
+				t.Errorf("%s = %v, want %q", tc.field, v, host)
+			}
+		})
+	}
+}
+
+func TestKeepsExistingHost(t *testing.T) {
+	in := build(t, "disabled")
+	e := event.NewMessage("x")
+	e.SetField("host", "from-event")
+	in.decorate(e)
+	if v, _ := e.GetField("host"); v != "from-event" {
+		t.Fatalf("host = %v", v)
+	}
+}
+
+func TestLargeInputIsBatched(t *testing.T) {
+	var b strings.Builder
+	const n = 100_000
+	for i := range n {
+		fmt.Fprintf(&b, "line %d\n", i)
+	}
+	in := build(t, "v8")
+	in.reader = strings.NewReader(b.String())
+	q := &countingQueue{Queue: plugintest.NewQueue()}
+	if err := in.Run(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	evs := q.Events()
+	if len(evs) != n {
+		t.Fatalf("%d events, want %d", len(evs), n)
+	}
+	for i, e := range evs {
+		if e.Message() != fmt.Sprintf("line %d", i) {
+			t.Fatalf("event %d: %q", i, e.Message())
+		}
+	}
+	if q.pushes > n/100 {
+		t.Errorf("%d pushes for %d lines", q.pushes, n)
+	}
+}
+
+type countingQueue struct {
+	*plugintest.Queue
+	pushes int
+}
+
+func (q *countingQueue) Push(ctx context.Context, evs []*event.Event, ack func()) error {
+	q.pushes++
+	return q.Queue.Push(ctx, evs, ack)
+}
+
+func TestCancelWhileReadBlocks(t *testing.T) {
+	in := build(t, "v8")
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	in.reader = pr
+	q := plugintest.NewQueue()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx, q) }()
+	io.WriteString(pw, "before cancel\n")
+	q.Wait(t, 1, 5*time.Second)
+	cancel() // the reader is now blocked in Read
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Run did not return after cancel while a read was blocked")
+	}
+}
+
+// TestRealStdin runs this test binary again with a file as its standard
+// input, so that the os.Stdin path is exercised.
+func TestRealStdin(t *testing.T) {
+	if os.Getenv("SLUICE_STDIN_CHILD") == "1" {
+		in := build(t, "v8")
+		q := plugintest.NewQueue()
+		if err := in.Run(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("EVENTS %d %q\n", len(q.Events()), messages(q.Events()))
+		return
+	}
+	f, err := os.CreateTemp(t.TempDir(), "stdin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(f, "alpha\nbeta\ngamma")
+	f.Seek(0, 0)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRealStdin$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "SLUICE_STDIN_CHILD=1")
+	cmd.Stdin = f
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if want := `EVENTS 3 ["alpha" "beta" "gamma"]`; !strings.Contains(string(out), want) {
+		t.Fatalf("child output %s, want %s", out, want)
+	}
+}
+
+func messages(evs []*event.Event) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.Message()
+	}
+	return out
+}
