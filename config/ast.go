@@ -18,7 +18,8 @@ func (p Pos) String() string {
 }
 
 // Pipeline is a whole parsed configuration: the sections of every file, in
-// order (files in lexical order, as Logstash concatenates them).
+// order (files in lexical order of their paths, each parsed on its own, as
+// Logstash does).
 type Pipeline struct {
 	Sections []*Section
 	// Sources maps file names to their text, for error messages that quote

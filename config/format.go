@@ -193,8 +193,9 @@ func (f *formatter) quote(s string) {
 			case '\\':
 				// A backslash before a character that is not an escape
 				// stays as written when read back, so only those that
-				// would form an escape (or end the string) are doubled.
-				if i+1 == len(s) || strings.IndexByte(`\"'nrt`, s[i+1]) >= 0 {
+				// would form an escape with what is written next (or end
+				// the string) are doubled.
+				if i+1 == len(s) || strings.IndexByte("\\\"'nrt\n\r\t", s[i+1]) >= 0 {
 					f.buf.WriteString(`\\`)
 				} else {
 					f.buf.WriteByte('\\')

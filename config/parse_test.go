@@ -319,6 +319,8 @@ func TestFormatQuoting(t *testing.T) {
 		{`a\"`, true, `"a\\\""`},
 		{`end\`, true, `"end\\"`},
 		{`\n`, true, `"\\n"`},
+		{"a\\\tb", true, `"a\\\tb"`}, // backslash then tab
+		{"a\\\nb", true, `"a\\\nb"`}, // backslash then newline
 	}
 	for _, tt := range tests {
 		p := &Pipeline{SupportEscapes: tt.esc, Sections: []*Section{{Kind: "filter", Body: []Statement{

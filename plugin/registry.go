@@ -311,8 +311,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// mergeAttrs joins repeated settings: arrays are concatenated and hashes
-// merged (as Logstash does); a repeated scalar is an error.
+// mergeAttrs joins repeated settings as Logstash does: arrays are
+// concatenated, hashes merged, a scalar repeated with the same value kept
+// once, and different values gathered into an array (which settings that
+// take a single value then reject with a type error).
 func mergeAttrs(attrs []*config.Attr, d *decoder) []*config.Attr {
 	seen := map[string]*config.Attr{}
 	out := make([]*config.Attr, 0, len(attrs))
@@ -336,7 +338,33 @@ func mergeAttrs(attrs []*config.Attr, d *decoder) []*config.Attr {
 				continue
 			}
 		}
-		d.errorf(a.Pos, "setting %q given twice (first at %s)", a.Name, prev.Pos)
+		if scalarText(prev.Value) != "" && scalarText(prev.Value) == scalarText(a.Value) {
+			continue
+		}
+		items := []config.Value{prev.Value}
+		if arr, ok := prev.Value.(*config.Array); ok {
+			items = append([]config.Value{}, arr.Items...)
+		}
+		if arr, ok := a.Value.(*config.Array); ok {
+			items = append(items, arr.Items...)
+		} else {
+			items = append(items, a.Value)
+		}
+		prev.Value = &config.Array{Pos: prev.Value.Position(), Items: items}
 	}
 	return out
+}
+
+// scalarText identifies a scalar value for duplicate detection ("" for
+// arrays, hashes and plugins).
+func scalarText(v config.Value) string {
+	switch x := v.(type) {
+	case *config.String:
+		return "s:" + x.Value
+	case *config.Bareword:
+		return "s:" + x.Value
+	case *config.Number:
+		return "n:" + x.Raw
+	}
+	return ""
 }

@@ -255,6 +255,9 @@ func loadPipeline(set settings.Settings, logger *slog.Logger) (*config.Pipeline,
 	if err := config.Substitute(cfg, os.LookupEnv); err != nil {
 		return nil, err
 	}
+	for _, w := range cfg.Warnings {
+		logger.Warn("configuration: " + w.Error())
+	}
 	return cfg, nil
 }
 

@@ -2,5 +2,27 @@
 package all
 
 import (
+	// Codecs.
+	_ "github.com/sluicelog/sluice/plugins/codecs/dots"
+	_ "github.com/sluicelog/sluice/plugins/codecs/json"
+	_ "github.com/sluicelog/sluice/plugins/codecs/json_lines"
+	_ "github.com/sluicelog/sluice/plugins/codecs/line"
+	_ "github.com/sluicelog/sluice/plugins/codecs/plain"
+	_ "github.com/sluicelog/sluice/plugins/codecs/rubydebug"
+
+	// Inputs.
+	_ "github.com/sluicelog/sluice/plugins/inputs/generator"
+	_ "github.com/sluicelog/sluice/plugins/inputs/stdin"
+	_ "github.com/sluicelog/sluice/plugins/inputs/tcp"
+	_ "github.com/sluicelog/sluice/plugins/inputs/udp"
+
+	// Filters.
+	_ "github.com/sluicelog/sluice/plugins/filters/drop"
+	_ "github.com/sluicelog/sluice/plugins/filters/json"
+	_ "github.com/sluicelog/sluice/plugins/filters/mutate"
+
+	// Outputs.
+	_ "github.com/sluicelog/sluice/plugins/outputs/file"
 	_ "github.com/sluicelog/sluice/plugins/outputs/null"
+	_ "github.com/sluicelog/sluice/plugins/outputs/stdout"
 )

@@ -37,11 +37,6 @@ func MaxBytes(opts plugin.DecoderOptions) int {
 // ECSEnabled reports whether the plugin runs in an ECS compatibility mode
 // (v1 or v8), in which Logstash's codecs also keep the raw input in
 // [event][original].
-//
-// TODO(plugin): plugin.Context does not carry the resolved
-// ecs_compatibility yet; until it does, codecs behave as with
-// `ecs_compatibility => disabled`.
 func ECSEnabled(ctx *plugin.Context) bool {
-	_ = ctx
-	return false
+	return ctx != nil && ctx.ECS()
 }

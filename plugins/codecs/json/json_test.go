@@ -13,9 +13,33 @@ import (
 	"github.com/sluicelog/sluice/plugins/codecs/codecutil"
 )
 
+// codec builds the json codec with ECS disabled (so events carry no
+// [event][original]) unless conf sets ecs_compatibility.
 func codec(t testing.TB, conf string) *Codec {
 	t.Helper()
+	if !strings.Contains(conf, "ecs_compatibility") {
+		if i := strings.IndexByte(conf, '{'); i >= 0 {
+			conf = conf[:i+1] + " ecs_compatibility => disabled " + conf[i+1:]
+		} else {
+			conf += " { ecs_compatibility => disabled }"
+		}
+	}
 	return plugintest.Build(t, plugin.KindCodec, conf).Plugin.(*Codec)
+}
+
+func TestECSKeepsOriginal(t *testing.T) {
+	raw := `{"message":"hi"}`
+	got := decodeChunks(codec(t, `json { ecs_compatibility => v8 }`), 0, []byte(raw))
+	if len(got) != 1 {
+		t.Fatalf("%d events", len(got))
+	}
+	if v, _ := got[0].GetField("[event][original]"); v != raw {
+		t.Fatalf("[event][original] = %v, want the raw document", v)
+	}
+	got = decodeChunks(codec(t, `json`), 0, []byte(raw))
+	if _, ok := got[0].GetField("[event][original]"); ok {
+		t.Fatal("[event][original] set with ECS disabled")
+	}
 }
 
 // show renders events without their (current-time) @timestamp.
