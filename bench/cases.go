@@ -353,13 +353,17 @@ func runStartup(e *env, _ int64) (result, error) {
 		all = append(all, float64(d.Microseconds())/1000)
 		maxRSS = max(maxRSS, rss)
 	}
-	sorted := slices.Clone(all)
-	slices.Sort(sorted)
-	r.Startup = &startup{Runs: runs, MedianMs: percentile(sorted, 50), P95Ms: percentile(sorted, 95),
-		MinMs: sorted[0], MaxMs: sorted[len(sorted)-1], AllMs: all}
+	r.Startup = newStartup(all)
 	r.Seconds = r.Startup.MedianMs / 1000
 	r.PeakRSSMiB = float64(maxRSS) / (1 << 20)
 	return r, nil
+}
+
+func newStartup(all []float64) *startup {
+	sorted := slices.Clone(all)
+	slices.Sort(sorted)
+	return &startup{Runs: len(all), MedianMs: percentile(sorted, 50), P95Ms: percentile(sorted, 95),
+		MinMs: sorted[0], MaxMs: sorted[len(sorted)-1], AllMs: all}
 }
 
 // startOnce starts sluice on a free port and polls the port until it

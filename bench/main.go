@@ -147,6 +147,9 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 // median returns the run with the median events/s (the startup case has
 // one run with its own distribution), listing every run's rate.
 func median(runs []result) result {
+	if runs[0].Startup != nil {
+		return mergeStartups(runs)
+	}
 	sorted := slices.Clone(runs)
 	slices.SortFunc(sorted, func(a, b result) int {
 		switch {
@@ -164,6 +167,19 @@ func median(runs []result) result {
 			m.Runs = append(m.Runs, r.EventsPerSec)
 		}
 	}
+	return m
+}
+
+// mergeStartups pools the start times of several startup runs.
+func mergeStartups(runs []result) result {
+	m := runs[0]
+	var all []float64
+	for _, r := range runs {
+		all = append(all, r.Startup.AllMs...)
+		m.PeakRSSMiB = max(m.PeakRSSMiB, r.PeakRSSMiB)
+	}
+	m.Startup = newStartup(all)
+	m.Seconds = m.Startup.MedianMs / 1000
 	return m
 }
 
