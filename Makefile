@@ -21,6 +21,9 @@ test:
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
 
+e2e:
+	scripts/pyenv.sh && go test -race -count=1 ./e2e
+
 bench: build
 	$(GO) run ./bench -bin $(BIN) $(BENCHFLAGS)
 

@@ -20,10 +20,11 @@ func Load(paths []string) (*Pipeline, error) {
 // Load reads the pipeline from paths. Each path is
 //
 //   - a file;
-//   - a directory: every regular file directly in it (not in
-//     subdirectories), whatever its extension, except hidden files (names
-//     starting with '.') and editor backups (names ending in '~'), as
-//     Logstash reads `dir/*`;
+//   - a directory: the regular files directly in it (not in
+//     subdirectories) whose names end in .conf, except hidden ones (names
+//     starting with '.'). Logstash reads every file of the directory
+//     (`dir/*`), so a stray `pipeline.conf.bak` runs as well; Sluice
+//     does not;
 //   - a glob: *, ?, [...] and {a,b} as in Logstash (Ruby's Dir.glob), and **
 //     for any number of directories; wildcards do not match names starting
 //     with '.'. Directories matched by a glob are skipped, not descended.
@@ -109,7 +110,9 @@ func expandPath(p string) ([]string, error) {
 		var files []string
 		for _, e := range entries {
 			name := filepath.Join(p, e.Name())
-			if !isConfigFile(name) {
+			// Only *.conf: Logstash reads every file of the directory, so a
+			// stray backup (pipeline.conf.bak, .orig, .rpmsave) runs too.
+			if !strings.HasSuffix(name, ".conf") || !isConfigFile(name) {
 				continue
 			}
 			files = append(files, name)

@@ -42,8 +42,9 @@ func TestLoad(t *testing.T) {
 		paths []string
 		want  string
 	}{
-		{"directory: every file, sorted, no hidden, no backups, no subdirectories", []string{dir},
-			"input{i05{}} input{i10{}} filter{f20{}} output{o30{}} filter{f30{}}"},
+		{"directory: its *.conf files, sorted, no hidden, no backups, no subdirectories", []string{dir},
+			"input{i10{}} filter{f20{}} output{o30{}} filter{f30{}}"},
+		{"a file without .conf named explicitly", []string{at("05-no-extension")}, "input{i05{}}"},
 		{"one file", []string{at("20-filter.conf")}, "filter{f20{}}"},
 		{"glob", []string{at("*.conf")}, "input{i10{}} filter{f20{}} output{o30{}} filter{f30{}}"},
 		{"glob does not match hidden files", []string{at("*hidden*")}, ""},
@@ -54,7 +55,7 @@ func TestLoad(t *testing.T) {
 			"input{i10{}} filter{f20{}} output{o30{}} filter{f30{}} filter{other61{}} output{nested{}} output{deeper{}}"},
 		{"glob through a directory", []string{at("*/*.c*")}, "filter{other{}} filter{other61{}} output{nested{}}"},
 		{"several paths sorted together and deduplicated", []string{at("30-output.conf"), at("other"), at("10-input.conf"), at("30-output.conf")},
-			"input{i10{}} output{o30{}} filter{f30{}} filter{other{}} filter{other61{}}"},
+			"input{i10{}} output{o30{}} filter{f30{}} filter{other61{}}"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

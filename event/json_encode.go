@@ -42,6 +42,10 @@ func AppendJSONValue(dst []byte, v any) []byte {
 // keys on the same slice.
 type jsonEncoder struct {
 	keys []string
+	// depth is the current nesting; values nested deeper than
+	// MaxJSONDepth (which decoded JSON cannot reach, but filters could
+	// build) are written as null rather than followed.
+	depth int
 }
 
 var jsonEncoderPool = sync.Pool{New: func() any { return &jsonEncoder{keys: make([]string, 0, 64)} }}
@@ -49,6 +53,7 @@ var jsonEncoderPool = sync.Pool{New: func() any { return &jsonEncoder{keys: make
 func (enc *jsonEncoder) reset() {
 	clear(enc.keys)
 	enc.keys = enc.keys[:0]
+	enc.depth = 0
 }
 
 func (enc *jsonEncoder) appendMap(dst []byte, m map[string]any, root bool) []byte {
@@ -106,8 +111,18 @@ func (enc *jsonEncoder) appendValue(dst []byte, v any) []byte {
 		dst = FormatTimestamp(dst, x)
 		return append(dst, '"')
 	case map[string]any:
-		return enc.appendMap(dst, x, false)
+		if enc.depth >= MaxJSONDepth {
+			return append(dst, "null"...)
+		}
+		enc.depth++
+		dst = enc.appendMap(dst, x, false)
+		enc.depth--
+		return dst
 	case []any:
+		if enc.depth >= MaxJSONDepth {
+			return append(dst, "null"...)
+		}
+		enc.depth++
 		dst = append(dst, '[')
 		for i, it := range x {
 			if i > 0 {
@@ -115,6 +130,7 @@ func (enc *jsonEncoder) appendValue(dst []byte, v any) []byte {
 			}
 			dst = enc.appendValue(dst, it)
 		}
+		enc.depth--
 		return append(dst, ']')
 	default:
 		n := Normalize(v)

@@ -2,10 +2,8 @@ package event
 
 import (
 	"math"
-	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 )
 
 // FormatValue appends the text form of an event value, as sprintf
@@ -40,7 +38,7 @@ func FormatValue(dst []byte, v any) []byte {
 	case []any:
 		return appendJoinedValues(dst, x, 0)
 	case map[string]any:
-		return sprintfJSON(dst, x, 0)
+		return AppendJSONValue(dst, x)
 	default:
 		// Normalize maps every other type to one of the cases above.
 		return FormatValue(dst, Normalize(v))
@@ -70,7 +68,7 @@ func appendJoinedValues(dst []byte, arr []any, depth int) []byte {
 				dst = appendJoinedValues(dst, x, depth+1)
 			}
 		case map[string]any:
-			dst = sprintfJSON(dst, x, depth+1)
+			dst = AppendJSONValue(dst, x)
 		default:
 			dst = FormatValue(dst, e)
 		}
@@ -116,109 +114,4 @@ func appendFloatValue(dst []byte, f float64) []byte {
 		dst = append(dst, '.', '0')
 	}
 	return append(dst, b[e:]...)
-}
-
-// appendJSON writes v as compact JSON with sorted keys. Floats are written
-// as FormatValue writes them (NaN and infinities, which JSON lacks, as
-// null); timestamps as strings.
-func sprintfJSON(dst []byte, v any, depth int) []byte {
-	if depth > maxFormatDepth {
-		return append(dst, "null"...)
-	}
-	switch x := v.(type) {
-	case nil:
-		return append(dst, "null"...)
-	case string:
-		return sprintfJSONString(dst, x)
-	case int64:
-		return strconv.AppendInt(dst, x, 10)
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return append(dst, "null"...)
-		}
-		return appendFloatValue(dst, x)
-	case bool:
-		return strconv.AppendBool(dst, x)
-	case time.Time:
-		dst = append(dst, '"')
-		dst = FormatTimestamp(dst, x)
-		return append(dst, '"')
-	case []any:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = sprintfJSON(dst, e, depth+1)
-		}
-		return append(dst, ']')
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		dst = append(dst, '{')
-		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = sprintfJSONString(dst, k)
-			dst = append(dst, ':')
-			dst = sprintfJSON(dst, x[k], depth+1)
-		}
-		return append(dst, '}')
-	default:
-		return sprintfJSON(dst, Normalize(v), depth+1)
-	}
-}
-
-const fmtHexDigits = "0123456789abcdef"
-
-// sprintfJSONString writes s as a JSON string: quotes, backslashes and
-// control characters escaped, invalid UTF-8 replaced by U+FFFD, everything
-// else (including non-ASCII) as is.
-func sprintfJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', fmtHexDigits[c>>4], fmtHexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\ufffd"...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

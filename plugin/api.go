@@ -134,7 +134,9 @@ type Codec interface {
 	Plugin
 	// NewDecoder returns a decoder for one stream (a connection, a file).
 	NewDecoder(opts DecoderOptions) Decoder
-	// Encode appends the encoding of e to dst.
+	// Encode appends the encoding of e to dst. Outputs call it from several
+	// goroutines at once: it must keep no per-call state in the codec and
+	// must not modify e.
 	Encode(dst []byte, e *event.Event) ([]byte, error)
 }
 
@@ -169,4 +171,21 @@ func DecodeMessage(d Decoder, p []byte, emit func(*event.Event)) {
 // "started" means "accepting".
 type Opener interface {
 	Open(ctx context.Context) error
+}
+
+// StreamCodec is implemented by codecs that frame a byte stream (a tcp
+// connection, stdin, a file) differently from a whole message. plain makes
+// one event per message, but on a stream one per line, as Logstash's stream
+// inputs switch plain to line.
+type StreamCodec interface {
+	NewStreamDecoder(opts DecoderOptions) Decoder
+}
+
+// NewStreamDecoder returns the decoder for a byte stream: the codec's
+// stream decoder when it has one, else its usual decoder.
+func NewStreamDecoder(c Codec, opts DecoderOptions) Decoder {
+	if sc, ok := c.(StreamCodec); ok {
+		return sc.NewStreamDecoder(opts)
+	}
+	return c.NewDecoder(opts)
 }

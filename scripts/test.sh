@@ -18,6 +18,10 @@ fi
 step "go vet"
 go vet ./...
 
+step "python environment for the end-to-end tests (scripts/pyenv.sh)"
+scripts/pyenv.sh
+export SLUICE_PYTHON="${SLUICE_PYTHON:-$PWD/.cache/pyenv/bin/python}"
+
 step "go test -race (unit, integration and end-to-end)"
 go test -race -count=1 -timeout 20m ./...
 

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -177,6 +178,7 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var forced atomic.Bool
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -189,6 +191,7 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		cancel()
 		sig = <-sigs
 		logger.Warn("second signal: exiting now; undelivered events are not acknowledged", "signal", sig.String())
+		forced.Store(true)
 		p.ForceStop()
 		os.Exit(1)
 	}()
@@ -202,6 +205,9 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 	}()
 	if err := p.Run(ctx); err != nil {
 		logger.Error("pipeline failed", "error", err)
+		return 1
+	}
+	if forced.Load() {
 		return 1
 	}
 	return 0

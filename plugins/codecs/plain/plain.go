@@ -22,8 +22,9 @@ func init() {
 		Summary: "Plain text: each message is one event, without framing.",
 		Description: `Decoding makes one event per message the input delivers (a datagram, a
 request body, a record from a queue) with the text in ` + "`message`" + `. Use it on
-inputs whose protocol already frames messages; on a byte stream (tcp, stdin)
-use the ` + "`line`" + ` codec, which splits on newlines.
+inputs whose protocol already frames messages. On a byte stream (tcp, stdin)
+plain splits on newlines, like ` + "`line`" + `, as Logstash's stream inputs switch
+plain to line: read boundaries never cut an event.
 
 The text is converted from ` + "`charset`" + ` to UTF-8; in UTF-8 mode each invalid
 byte becomes U+FFFD (Logstash instead escapes the whole message, Ruby-style).
@@ -92,6 +93,15 @@ func (c *Codec) NewDecoder(opts plugin.DecoderOptions) plugin.Decoder {
 	return &decoder{c: c, max: codecutil.MaxBytes(opts), logger: logger}
 }
 
+// NewStreamDecoder returns a line decoder: on a stream (tcp, stdin) plain
+// makes one event per line, as Logstash's stream inputs switch plain to
+// line, rather than one per read of whatever size.
+func (c *Codec) NewStreamDecoder(opts plugin.DecoderOptions) plugin.Decoder {
+	d := c.NewDecoder(opts).(*decoder)
+	d.split = codecutil.NewSplitter("\n", d.max)
+	return d
+}
+
 // Encode appends the format's expansion, or the event's text form.
 func (c *Codec) Encode(dst []byte, e *event.Event) ([]byte, error) {
 	if c.format != nil {
@@ -105,14 +115,40 @@ type decoder struct {
 	max    int
 	logger *slog.Logger
 	long   codecutil.Once
+	// split is set for stream decoders: one event per line.
+	split *codecutil.Splitter
+	emit  func(*event.Event)
+	onRec func([]byte, bool)
 }
 
-// Decode emits one event for p (nothing for an empty p).
+// Decode emits one event for p (nothing for an empty p), or one per
+// completed line on a stream.
 func (d *decoder) Decode(p []byte, emit func(*event.Event)) {
-	if len(p) == 0 {
+	if d.split != nil {
+		d.emit = emit
+		d.split.Split(p, d.recordFunc())
+		d.emit = nil
 		return
 	}
-	truncated := false
+	d.message(p, false, emit)
+}
+
+func (d *decoder) recordFunc() func([]byte, bool) {
+	if d.onRec == nil {
+		d.onRec = func(rec []byte, truncated bool) {
+			if !truncated && len(rec) > 0 && rec[len(rec)-1] == '\r' {
+				rec = rec[:len(rec)-1]
+			}
+			d.message(rec, truncated, d.emit)
+		}
+	}
+	return d.onRec
+}
+
+func (d *decoder) message(p []byte, truncated bool, emit func(*event.Event)) {
+	if len(p) == 0 && d.split == nil {
+		return // an empty message; on a stream an empty line is an event, as with line
+	}
 	if len(p) > d.max {
 		d.long.Log(d.logger, "message longer than the size limit: cut and tagged "+codecutil.TagMessageTooLong,
 			"bytes", len(p), "limit", d.max)
@@ -130,5 +166,11 @@ func (d *decoder) Decode(p []byte, emit func(*event.Event)) {
 	emit(e)
 }
 
-// Flush has nothing to emit: plain holds nothing back.
-func (d *decoder) Flush(func(*event.Event)) {}
+// Flush emits a stream's last line; a message decoder holds nothing back.
+func (d *decoder) Flush(emit func(*event.Event)) {
+	if d.split != nil {
+		d.emit = emit
+		d.split.Flush(d.recordFunc())
+		d.emit = nil
+	}
+}

@@ -78,3 +78,30 @@ func TestBadCharset(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// On a stream (tcp, stdin) plain makes one event per line, whatever the
+// read boundaries, as Logstash's stream inputs switch plain to line.
+func TestStreamDecoderSplitsLines(t *testing.T) {
+	c := plugintest.Build(t, plugin.KindCodec, `plain { ecs_compatibility => disabled }`).Plugin.(plugin.Codec)
+	d := plugin.NewStreamDecoder(c, plugin.DecoderOptions{MaxBytes: 8})
+	var got []string
+	var tags [][]string
+	emit := func(e *event.Event) { got = append(got, e.Message()); tags = append(tags, e.Tags()) }
+	for _, chunk := range []string{"one\r\ntw", "o\n\nthree is long\nla", "st"} {
+		d.Decode([]byte(chunk), emit)
+	}
+	d.Flush(emit)
+	want := []string{"one", "two", "", "three is", "last"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if len(tags[3]) != 1 || tags[3][0] != "_messagetoolong" {
+		t.Errorf("long line tags = %v, want [_messagetoolong]", tags[3])
+	}
+	// The message decoder still makes one event per message.
+	var whole []string
+	plugin.DecodeMessage(c.NewDecoder(plugin.DecoderOptions{}), []byte("a\nb"), func(e *event.Event) { whole = append(whole, e.Message()) })
+	if len(whole) != 1 || whole[0] != "a\nb" {
+		t.Errorf("message decoder: %q", whole)
+	}
+}

@@ -69,11 +69,21 @@ func (*Codec) NewDecoder(opts plugin.DecoderOptions) plugin.Decoder {
 	return codecutil.EncodeOnlyDecoder("rubydebug", opts)
 }
 
+var metadataRef = event.MustRef("[@metadata]")
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
 // Encode appends the event, pretty-printed, and a newline.
 func (c *Codec) Encode(dst []byte, e *event.Event) ([]byte, error) {
 	fields := e.Fields()
 	if c.Metadata {
-		if md := e.Metadata(); len(md) > 0 {
+		// Get, unlike Metadata, never creates the map: Encode must not
+		// modify the event (outputs encode concurrently).
+		if v, _ := e.Get(metadataRef); len(asMap(v)) > 0 {
+			md := asMap(v)
 			withMeta := make(map[string]any, len(fields)+1)
 			for k, v := range fields {
 				withMeta[k] = v

@@ -3,7 +3,6 @@ package generator
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -11,34 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/plugin"
 	"github.com/sluicelog/sluice/plugin/plugintest"
+	_ "github.com/sluicelog/sluice/plugins/codecs/json"
+	_ "github.com/sluicelog/sluice/plugins/codecs/plain"
 )
-
-// testplain is a test-only codec: the whole message is one event.
-type testCodec struct{}
-
-func (testCodec) Settings(*plugin.Settings)                       {}
-func (testCodec) NewDecoder(plugin.DecoderOptions) plugin.Decoder { return &testDecoder{} }
-func (testCodec) Encode(dst []byte, e *event.Event) ([]byte, error) {
-	return append(dst, e.Message()...), nil
-}
-
-type testDecoder struct{ buf []byte }
-
-func (d *testDecoder) Decode(p []byte, _ func(*event.Event)) { d.buf = append(d.buf, p...) }
-func (d *testDecoder) Flush(emit func(*event.Event)) {
-	if len(d.buf) > 0 {
-		emit(event.NewMessage(string(d.buf)))
-		d.buf = d.buf[:0]
-	}
-}
-
-func init() {
-	plugin.Register(plugin.Spec{Kind: plugin.KindCodec, Name: "testplain", New: func() plugin.Plugin { return testCodec{} }})
-}
 
 func build(t testing.TB, ecs string, kv ...any) *Input {
 	t.Helper()
@@ -50,32 +27,26 @@ func build(t testing.TB, ecs string, kv ...any) *Input {
 }
 
 func buildErr(ecs string, kv ...any) (*Input, error) {
-	p := &config.Plugin{Name: "generator"}
-	if !slices.Contains(kv, any("codec")) {
-		kv = append(kv, "codec", "testplain")
-	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "generator { ecs_compatibility => %s", ecs)
 	for i := 0; i < len(kv); i += 2 {
-		var v config.Value
+		var v string
 		switch x := kv[i+1].(type) {
 		case string:
-			v = &config.String{Value: x}
-		case int:
-			v = &config.Number{Raw: fmt.Sprint(x), IsInt: true, Int: int64(x)}
+			v = "'" + x + "'"
 		case []string:
-			a := &config.Array{}
-			for _, s := range x {
-				a.Items = append(a.Items, &config.String{Value: s})
+			q := make([]string, len(x))
+			for i, s := range x {
+				q[i] = `"` + s + `"`
 			}
-			v = a
+			v = "[" + strings.Join(q, ", ") + "]"
+		default:
+			v = fmt.Sprint(x)
 		}
-		p.Attrs = append(p.Attrs, &config.Attr{Name: kv[i].(string), Value: v})
+		fmt.Fprintf(&b, " %s => %s", kv[i], v)
 	}
-	env := &plugin.BuildEnv{
-		Config:           &config.Pipeline{},
-		Logger:           slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		ECSCompatibility: ecs,
-	}
-	inst, err := plugin.Default.Build(plugin.KindInput, p, env)
+	b.WriteString(" }")
+	inst, err := plugintest.BuildErr(plugin.KindInput, b.String())
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +192,7 @@ func messages(evs []*event.Event) []string {
 }
 
 // benchCodecs are the codecs the benchmarks run with.
-var benchCodecs = []string{"testplain"}
+var benchCodecs = []string{"plain", "json"}
 
 func BenchmarkGenerator(b *testing.B) {
 	for _, codec := range benchCodecs {

@@ -115,7 +115,7 @@ func (in *Input) decorate(e *event.Event) {
 }
 
 func (in *Input) read(ctx context.Context, q plugin.Queue, r io.Reader) error {
-	dec := in.Codec.NewDecoder(plugin.DecoderOptions{Logger: in.log})
+	dec := plugin.NewStreamDecoder(in.Codec, plugin.DecoderOptions{Logger: in.log})
 	var batch []*event.Event
 	emit := func(e *event.Event) {
 		in.decorate(e)

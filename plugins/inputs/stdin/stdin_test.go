@@ -1,11 +1,9 @@
 package stdin
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"slices"
@@ -13,60 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/plugin"
 	"github.com/sluicelog/sluice/plugin/plugintest"
+	_ "github.com/sluicelog/sluice/plugins/codecs/line"
 )
-
-// testlines is a test-only line codec.
-type testCodec struct{}
-
-func (testCodec) Settings(*plugin.Settings) {}
-func (testCodec) NewDecoder(plugin.DecoderOptions) plugin.Decoder {
-	return &testDecoder{}
-}
-func (testCodec) Encode(dst []byte, e *event.Event) ([]byte, error) {
-	return append(dst, e.Message()...), nil
-}
-
-type testDecoder struct{ buf []byte }
-
-func (d *testDecoder) Decode(p []byte, emit func(*event.Event)) {
-	d.buf = append(d.buf, p...)
-	for {
-		i := bytes.IndexByte(d.buf, '\n')
-		if i < 0 {
-			return
-		}
-		emit(event.NewMessage(string(d.buf[:i])))
-		d.buf = d.buf[i+1:]
-	}
-}
-
-func (d *testDecoder) Flush(emit func(*event.Event)) {
-	if len(d.buf) > 0 {
-		emit(event.NewMessage(string(d.buf)))
-		d.buf = nil
-	}
-}
-
-func init() {
-	plugin.Register(plugin.Spec{Kind: plugin.KindCodec, Name: "testlines", New: func() plugin.Plugin { return testCodec{} }})
-}
 
 func build(t testing.TB, ecs string) *Input {
 	t.Helper()
-	p := &config.Plugin{Name: "stdin", Attrs: []*config.Attr{{Name: "codec", Value: &config.Bareword{Value: "testlines"}}}}
-	env := &plugin.BuildEnv{
-		Config:           &config.Pipeline{},
-		Logger:           slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		ECSCompatibility: ecs,
-	}
-	inst, err := plugin.Default.Build(plugin.KindInput, p, env)
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
+	inst := plugintest.Build(t, plugin.KindInput, "stdin { ecs_compatibility => "+ecs+" }")
 	return inst.Plugin.(*Input)
 }
 

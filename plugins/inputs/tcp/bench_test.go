@@ -3,10 +3,15 @@ package tcp
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluicelog/sluice/config"
+	"github.com/sluicelog/sluice/pipeline"
+	_ "github.com/sluicelog/sluice/plugins/outputs/null"
 )
 
 // benchLine is a ~200-byte JSON log event, as python-logstash sends.
@@ -85,6 +90,60 @@ func BenchmarkStream(b *testing.B) {
 			if q.n.Load() != int64(b.N) {
 				b.Fatalf("%d events, want %d", q.n.Load(), b.N)
 			}
+		})
+	}
+}
+
+// BenchmarkPipelineToNull runs a whole pipeline, tcp input → null output,
+// with a client writing ~200-byte events over one connection.
+func BenchmarkPipelineToNull(b *testing.B) {
+	for _, codec := range benchCodecs {
+		b.Run(codec, func(b *testing.B) {
+			src := fmt.Sprintf(`input { tcp { host => "127.0.0.1" port => 0 codec => %s dns_reverse_lookup_enabled => false } } output { null { } }`, codec)
+			cfg, err := config.ParseString("bench.conf", src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, err := pipeline.New(cfg, pipeline.Settings{DataDir: b.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- p.Run(ctx) }()
+			defer func() {
+				cancel()
+				<-done
+			}()
+			<-p.Started()
+			in := p.Inputs()[0].(*Input)
+			<-in.Ready()
+			block := []byte(strings.Repeat(benchLine, (1<<20)/len(benchLine)))
+			perBlock := len(block) / len(benchLine)
+			b.SetBytes(int64(len(benchLine)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			conn, err := net.Dial("tcp", in.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			for left := b.N; left > 0; {
+				n := min(left, perBlock)
+				if _, err := conn.Write(block[:n*len(benchLine)]); err != nil {
+					b.Fatal(err)
+				}
+				left -= n
+			}
+			conn.Close()
+			deadline := time.Now().Add(time.Minute)
+			for p.Stats().Out < int64(b.N) {
+				if time.Now().After(deadline) {
+					b.Fatalf("%d of %d events delivered", p.Stats().Out, b.N)
+				}
+				time.Sleep(100 * time.Microsecond)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
 }

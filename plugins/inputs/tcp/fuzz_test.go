@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // chunkReader returns data in chunks whose sizes cycle through sizes.
@@ -53,22 +55,29 @@ func FuzzStream(f *testing.F) {
 	})
 }
 
-// FuzzStreamContent checks that chunking never changes what is decoded.
+// FuzzStreamContent checks that chunking never changes what the line codec
+// decodes.
 func FuzzStreamContent(f *testing.F) {
 	f.Add([]byte("a\nb\nc"), []byte{0})
-	f.Add([]byte("x\n\ny\n"), []byte{1, 7, 0})
+	f.Add([]byte("x\r\n\ny\n"), []byte{1, 7, 0})
 	f.Fuzz(func(t *testing.T, data, sizes []byte) {
+		if !utf8.Valid(data) {
+			t.Skip("invalid UTF-8 is replaced by the codec")
+		}
 		in := build(t, "v8", "port", 0, "dns_reverse_lookup_enabled", false)
 		q := newQueue()
 		st := newStream(in, q, in.log)
 		if err := st.run(context.Background(), &chunkReader{data: data, sizes: sizes}); err != nil {
 			t.Fatal(err)
 		}
-		want := string(data)
-		if strings.HasSuffix(want, "\n") {
-			want = want[:len(want)-1]
+		var want []string
+		if len(data) > 0 {
+			want = strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+			for i, l := range want {
+				want[i] = strings.TrimSuffix(l, "\r")
+			}
 		}
-		if got := strings.Join(messages(q.Events()), "\n"); len(data) > 0 && got != want {
+		if got := messages(q.Events()); !slices.Equal(got, want) {
 			t.Fatalf("decoded %q, want %q", got, want)
 		}
 	})

@@ -1,133 +1,74 @@
 package tcp
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/plugin"
 	"github.com/sluicelog/sluice/plugin/plugintest"
+	_ "github.com/sluicelog/sluice/plugins/codecs/json_lines"
+	_ "github.com/sluicelog/sluice/plugins/codecs/line"
 )
 
-// testlines is a test-only codec: one event per \n-terminated line, lines
-// longer than MaxBytes cut and tagged _testoversize.
-type testCodec struct{}
-
-func (testCodec) Settings(*plugin.Settings) {}
-func (testCodec) NewDecoder(o plugin.DecoderOptions) plugin.Decoder {
-	return &testDecoder{max: o.MaxBytes}
-}
-func (testCodec) Encode(dst []byte, e *event.Event) ([]byte, error) {
-	return append(append(dst, e.Message()...), '\n'), nil
-}
-
-type testDecoder struct {
-	buf  []byte
-	max  int
-	over bool
-}
-
-func (d *testDecoder) Decode(p []byte, emit func(*event.Event)) {
-	for len(p) > 0 {
-		i := bytes.IndexByte(p, '\n')
-		chunk := p
-		if i >= 0 {
-			chunk = p[:i]
-		}
-		if room := d.max - len(d.buf); d.max > 0 && len(chunk) > room {
-			d.buf = append(d.buf, chunk[:max(room, 0)]...)
-			d.over = true
-		} else {
-			d.buf = append(d.buf, chunk...)
-		}
-		if i < 0 {
-			return
-		}
-		d.emitLine(emit)
-		p = p[i+1:]
-	}
-}
-
-func (d *testDecoder) emitLine(emit func(*event.Event)) {
-	e := event.NewMessage(string(d.buf))
-	if d.over {
-		e.AddTag("_testoversize")
-	}
-	d.buf, d.over = d.buf[:0], false
-	emit(e)
-}
-
-func (d *testDecoder) Flush(emit func(*event.Event)) {
-	if len(d.buf) > 0 || d.over {
-		d.emitLine(emit)
-	}
-}
-
-func init() {
-	plugin.Register(plugin.Spec{Kind: plugin.KindCodec, Name: "testlines", New: func() plugin.Plugin { return testCodec{} }})
-}
-
-// build builds a tcp input from settings given as Go values (string,
-// int, bool, []string) in name, value order, through the registry as the
-// engine does.
+// build builds a tcp input through the configuration parser and the
+// registry, as the engine does. Settings are given as Go values (string,
+// int, bool, []string) in name, value order; ecs sets ecs_compatibility.
 func build(t testing.TB, ecs string, kv ...any) *Input {
 	t.Helper()
-	in, err := buildErr(ecs, kv...)
+	inst, err := plugintest.BuildErr(plugin.KindInput, configText("tcp", ecs, kv))
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
-	return in
+	t.Cleanup(func() { inst.Close() })
+	return inst.Plugin.(*Input)
 }
 
 func buildErr(ecs string, kv ...any) (*Input, error) {
-	p := &config.Plugin{Name: "tcp"}
-	hasCodec := false
-	for i := 0; i < len(kv); i += 2 {
-		name := kv[i].(string)
-		hasCodec = hasCodec || name == "codec"
-		p.Attrs = append(p.Attrs, &config.Attr{Name: name, Value: value(kv[i+1])})
-	}
-	if !hasCodec {
-		p.Attrs = append(p.Attrs, &config.Attr{Name: "codec", Value: &config.Bareword{Value: "testlines"}})
-	}
-	env := &plugin.BuildEnv{
-		Config:           &config.Pipeline{},
-		Logger:           slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		PipelineID:       "test",
-		ECSCompatibility: ecs,
-		NewID:            func(*plugin.Spec) string { return "tcp_test" },
-	}
-	inst, err := plugin.Default.Build(plugin.KindInput, p, env)
+	inst, err := plugintest.BuildErr(plugin.KindInput, configText("tcp", ecs, kv))
 	if err != nil {
 		return nil, err
 	}
+	inst.Close()
 	return inst.Plugin.(*Input), nil
 }
 
-func value(v any) config.Value {
+// configText renders a plugin block in pipeline syntax.
+func configText(name, ecs string, kv []any) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s {", name)
+	if ecs != "" {
+		fmt.Fprintf(&b, " ecs_compatibility => %s", ecs)
+	}
+	for i := 0; i < len(kv); i += 2 {
+		fmt.Fprintf(&b, " %s => %s", kv[i], literal(kv[i+1]))
+	}
+	b.WriteString(" }")
+	return b.String()
+}
+
+func literal(v any) string {
 	switch x := v.(type) {
 	case string:
-		return &config.String{Value: x}
-	case int:
-		return &config.Number{Raw: fmt.Sprint(x), IsInt: true, Int: int64(x)}
-	case bool:
-		return &config.Bareword{Value: fmt.Sprint(x)}
-	case []string:
-		a := &config.Array{}
-		for _, s := range x {
-			a.Items = append(a.Items, &config.String{Value: s})
+		if strings.ContainsAny(x, `"\`) {
+			panic("BUG: test string needs escaping: " + x)
 		}
-		return a
+		return `"` + x + `"`
+	case int, bool:
+		return fmt.Sprint(x)
+	case []string:
+		q := make([]string, len(x))
+		for i, s := range x {
+			q[i] = literal(s)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
 	}
-	panic(fmt.Sprintf("value %T", v))
+	panic(fmt.Sprintf("BUG: literal of %T", v))
 }
 
 // start runs in until the test ends and returns its address.
@@ -217,4 +158,4 @@ func get(t testing.TB, e *event.Event, ref string) any {
 }
 
 // benchCodecs are the codecs the benchmarks run with.
-var benchCodecs = []string{"testlines"}
+var benchCodecs = []string{"line", "json_lines"}

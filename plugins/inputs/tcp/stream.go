@@ -52,12 +52,14 @@ func (s *source) box() {
 
 // fieldNames are the fields where connection metadata goes.
 type fieldNames struct {
+	ecs                                         bool
 	name, ip, port, proxyIP, proxyPort, subject event.Ref
 }
 
 func newFieldNames(ecs bool) fieldNames {
 	if ecs {
 		return fieldNames{
+			ecs:       true,
 			name:      event.MustRef("[@metadata][input][tcp][source][name]"),
 			ip:        event.MustRef("[@metadata][input][tcp][source][ip]"),
 			port:      event.MustRef("[@metadata][input][tcp][source][port]"),
@@ -91,7 +93,7 @@ type stream struct {
 
 func newStream(in *Input, q plugin.Queue, log *slog.Logger) *stream {
 	s := &stream{in: in, q: q, log: log}
-	s.dec = in.Codec.NewDecoder(plugin.DecoderOptions{MaxBytes: int(in.MaxEventSize), Logger: log})
+	s.dec = plugin.NewStreamDecoder(in.Codec, plugin.DecoderOptions{MaxBytes: int(in.MaxEventSize), Logger: log})
 	s.emit = s.add
 	return s
 }
@@ -156,6 +158,14 @@ func (s *stream) add(e *event.Event) {
 	if b.name == nil {
 		s.src.box()
 	}
+	if f.ecs {
+		if md := e.Metadata(); md["input"] == nil {
+			// The usual case: build [@metadata][input][tcp] directly.
+			md["input"] = map[string]any{"tcp": s.tcpMetadata()}
+			s.append(e)
+			return
+		}
+	}
 	setIfAbsent(e, f.name, b.name)
 	setIfAbsent(e, f.ip, b.ip)
 	setIfAbsent(e, f.port, b.port)
@@ -166,6 +176,26 @@ func (s *stream) add(e *event.Event) {
 	if s.src.subject != "" {
 		setIfAbsent(e, f.subject, b.subject)
 	}
+	s.append(e)
+}
+
+// tcpMetadata returns a new [@metadata][input][tcp] map (ECS mode).
+func (s *stream) tcpMetadata() map[string]any {
+	b := &s.src.boxed
+	src := make(map[string]any, 3)
+	src["name"], src["ip"], src["port"] = b.name, b.ip, b.port
+	tcp := make(map[string]any, 3)
+	tcp["source"] = src
+	if s.src.hasProxy {
+		tcp["proxy"] = map[string]any{"ip": b.proxyIP, "port": b.proxyPort}
+	}
+	if s.src.subject != "" {
+		tcp["tls"] = map[string]any{"client": map[string]any{"subject": b.subject}}
+	}
+	return tcp
+}
+
+func (s *stream) append(e *event.Event) {
 	s.batch = append(s.batch, e)
 	if len(s.batch) >= maxBatch {
 		s.push()

@@ -14,6 +14,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/sluicelog/sluice/internal/netutil"
@@ -394,6 +395,8 @@ func (in *Input) serveConn(ctx context.Context, q plugin.Queue, c net.Conn, useT
 		log.Debug("connection closed")
 	case ctx.Err() != nil:
 		log.Debug("connection closed at shutdown", "error", err)
+	case errors.Is(err, syscall.ECONNRESET):
+		log.Debug("connection reset by peer")
 	default:
 		log.Warn("connection error; closing connection", "error", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sluicelog/sluice/event"
+	"github.com/sluicelog/sluice/plugins/codecs/codecutil"
 )
 
 func dial(t testing.TB, addr string) *net.TCPConn {
@@ -203,20 +204,40 @@ func TestOversizedLineIsTaggedAndConnectionContinues(t *testing.T) {
 	if got := evs[1].Message(); got != big[:1024] {
 		t.Errorf("oversized line kept %d bytes, want 1024", len(got))
 	}
-	if !evs[1].HasTag("_testoversize") {
+	if !evs[1].HasTag(codecutil.TagLineTooLong) {
 		t.Errorf("oversized line not tagged: %v", evs[1].Tags())
 	}
 }
 
-func TestInvalidUTF8Arrives(t *testing.T) {
-	in := build(t, "v8", "host", "127.0.0.1", "port", 0)
-	q := newQueue()
-	addr, _ := start(t, in, q)
-	c := dial(t, addr)
-	c.Write([]byte("bad \xff\xfe bytes\n{not json\n"))
-	evs := q.Wait(t, 2, 5*time.Second)
-	if len(evs) != 2 {
-		t.Fatalf("%d events", len(evs))
+func TestBadInputArrivesAsEvents(t *testing.T) {
+	cases := []struct {
+		codec string
+		send  string
+		check func(t *testing.T, evs []*event.Event)
+	}{
+		{"line", "bad \xff\xfe bytes\n{not json\n", func(t *testing.T, evs []*event.Event) {
+			if got := messages(evs); !slices.Equal(got, []string{"bad \ufffd\ufffd bytes", "{not json"}) {
+				t.Fatalf("messages %q", got)
+			}
+		}},
+		{"json_lines", "{not json\n{\"level\":\"INFO\",\"msg\":\"ok \xff\"}\n", func(t *testing.T, evs []*event.Event) {
+			if evs[0].Message() != "{not json" || !evs[0].HasTag(codecutil.TagJSONParseFailure) {
+				t.Errorf("malformed JSON: message %q tags %v", evs[0].Message(), evs[0].Tags())
+			}
+			if v, _ := evs[1].GetField("level"); v != "INFO" {
+				t.Errorf("valid JSON after a malformed line: fields %v", evs[1].Fields())
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.codec, func(t *testing.T) {
+			in := build(t, "v8", "host", "127.0.0.1", "port", 0, "codec", tc.codec)
+			q := newQueue()
+			addr, _ := start(t, in, q)
+			c := dial(t, addr)
+			io.WriteString(c, tc.send)
+			tc.check(t, q.Wait(t, 2, 5*time.Second))
+		})
 	}
 }
 
@@ -271,14 +292,44 @@ func TestConnectionFields(t *testing.T) {
 }
 
 func TestExistingFieldsAreKept(t *testing.T) {
-	in := build(t, "disabled", "host", "127.0.0.1", "port", 0, "dns_reverse_lookup_enabled", false)
-	st := newStream(in, nil, in.log)
-	st.src = source{name: "peer", ip: "10.0.0.1", port: 5}
-	e := event.NewMessage("x")
-	e.SetField("host", "mine")
-	st.add(e)
-	if get(t, e, "host") != "mine" || get(t, e, "port") != int64(5) {
-		t.Fatalf("fields %v", e.Fields())
+	cases := []struct {
+		ecs    string
+		preset map[string]any
+		want   map[string]any
+	}{
+		{"disabled", map[string]any{"host": "mine"}, map[string]any{"host": "mine", "port": int64(5), "[@metadata][ip_address]": "10.0.0.1"}},
+		{"v8", map[string]any{"[@metadata][input][other]": "x"}, map[string]any{
+			"[@metadata][input][other]":             "x",
+			"[@metadata][input][tcp][source][name]": "peer",
+			"[@metadata][input][tcp][source][port]": int64(5),
+		}},
+		{"v8", map[string]any{"[@metadata][input][tcp][source][name]": "mine"}, map[string]any{
+			"[@metadata][input][tcp][source][name]": "mine",
+			"[@metadata][input][tcp][source][ip]":   "10.0.0.1",
+		}},
+		{"v8", map[string]any{}, map[string]any{
+			"[@metadata][input][tcp][source][name]":         "peer",
+			"[@metadata][input][tcp][source][ip]":           "10.0.0.1",
+			"[@metadata][input][tcp][source][port]":         int64(5),
+			"[@metadata][input][tcp][proxy][ip]":            "10.0.0.2",
+			"[@metadata][input][tcp][proxy][port]":          int64(6),
+			"[@metadata][input][tcp][tls][client][subject]": "CN=x",
+		}},
+	}
+	for _, tc := range cases {
+		in := build(t, tc.ecs, "host", "127.0.0.1", "port", 0, "dns_reverse_lookup_enabled", false)
+		st := newStream(in, &countQueue{}, in.log)
+		st.src = source{name: "peer", ip: "10.0.0.1", port: 5, proxyIP: "10.0.0.2", proxyPort: 6, hasProxy: true, subject: "CN=x"}
+		e := event.NewMessage("x")
+		for k, v := range tc.preset {
+			e.SetField(k, v)
+		}
+		st.add(e)
+		for k, v := range tc.want {
+			if got := get(t, e, k); got != v {
+				t.Errorf("%s %v: %s = %#v, want %#v", tc.ecs, tc.preset, k, got, v)
+			}
+		}
 	}
 }
 

@@ -1,109 +1,61 @@
 package udp
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/plugin"
+	"github.com/sluicelog/sluice/plugin/plugintest"
+	_ "github.com/sluicelog/sluice/plugins/codecs/json"
+	_ "github.com/sluicelog/sluice/plugins/codecs/json_lines"
+	_ "github.com/sluicelog/sluice/plugins/codecs/line"
+	_ "github.com/sluicelog/sluice/plugins/codecs/plain"
 )
 
-// Test-only codecs: testplain (the whole input is one message) and
-// testlines (one event per line).
-type testCodec struct{ lines bool }
-
-func (testCodec) Settings(*plugin.Settings) {}
-func (c testCodec) NewDecoder(o plugin.DecoderOptions) plugin.Decoder {
-	return &testDecoder{lines: c.lines}
-}
-func (testCodec) Encode(dst []byte, e *event.Event) ([]byte, error) {
-	return append(dst, e.Message()...), nil
-}
-
-type testDecoder struct {
-	lines bool
-	buf   []byte
-}
-
-func (d *testDecoder) Decode(p []byte, emit func(*event.Event)) {
-	d.buf = append(d.buf, p...)
-	if !d.lines {
-		return
-	}
-	for {
-		i := bytes.IndexByte(d.buf, '\n')
-		if i < 0 {
-			return
-		}
-		emit(event.NewMessage(string(d.buf[:i])))
-		d.buf = d.buf[i+1:]
-	}
-}
-
-func (d *testDecoder) Flush(emit func(*event.Event)) {
-	if len(d.buf) > 0 {
-		emit(event.NewMessage(string(d.buf)))
-	}
-	d.buf = d.buf[:0]
-}
-
-func init() {
-	plugin.Register(plugin.Spec{Kind: plugin.KindCodec, Name: "testplain", New: func() plugin.Plugin { return testCodec{} }})
-	plugin.Register(plugin.Spec{Kind: plugin.KindCodec, Name: "testlines", New: func() plugin.Plugin { return testCodec{lines: true} }})
-}
-
+// build builds a udp input through the configuration parser and the
+// registry, as the engine does. Settings are given as Go values (string,
+// int, bool) in name, value order; ecs sets ecs_compatibility.
 func build(t testing.TB, ecs string, kv ...any) *Input {
 	t.Helper()
-	in, err := buildErr(ecs, kv...)
+	inst, err := plugintest.BuildErr(plugin.KindInput, configText("udp", ecs, kv))
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
-	return in
+	t.Cleanup(func() { inst.Close() })
+	return inst.Plugin.(*Input)
 }
 
 func buildErr(ecs string, kv ...any) (*Input, error) {
-	p := &config.Plugin{Name: "udp"}
-	hasCodec := false
-	for i := 0; i < len(kv); i += 2 {
-		name := kv[i].(string)
-		hasCodec = hasCodec || name == "codec"
-		p.Attrs = append(p.Attrs, &config.Attr{Name: name, Value: value(kv[i+1])})
-	}
-	if !hasCodec {
-		p.Attrs = append(p.Attrs, &config.Attr{Name: "codec", Value: &config.Bareword{Value: "testplain"}})
-	}
-	env := &plugin.BuildEnv{
-		Config:           &config.Pipeline{},
-		Logger:           slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		PipelineID:       "test",
-		ECSCompatibility: ecs,
-		NewID:            func(*plugin.Spec) string { return "udp_test" },
-	}
-	inst, err := plugin.Default.Build(plugin.KindInput, p, env)
+	inst, err := plugintest.BuildErr(plugin.KindInput, configText("udp", ecs, kv))
 	if err != nil {
 		return nil, err
 	}
+	inst.Close()
 	return inst.Plugin.(*Input), nil
 }
 
-func value(v any) config.Value {
-	switch x := v.(type) {
-	case string:
-		return &config.String{Value: x}
-	case int:
-		return &config.Number{Raw: fmt.Sprint(x), IsInt: true, Int: int64(x)}
-	case bool:
-		return &config.Bareword{Value: fmt.Sprint(x)}
+// configText renders a plugin block in pipeline syntax.
+func configText(name, ecs string, kv []any) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s {", name)
+	if ecs != "" {
+		fmt.Fprintf(&b, " ecs_compatibility => %s", ecs)
 	}
-	panic(fmt.Sprintf("value %T", v))
+	for i := 0; i < len(kv); i += 2 {
+		v := kv[i+1]
+		if s, ok := v.(string); ok {
+			v = `"` + s + `"`
+		}
+		fmt.Fprintf(&b, " %s => %v", kv[i], v)
+	}
+	b.WriteString(" }")
+	return b.String()
 }
 
 func start(t testing.TB, in *Input, q plugin.Queue) (addr string, stop func() error) {
@@ -166,4 +118,4 @@ func messages(evs []*event.Event) []string {
 }
 
 // benchCodecs are the codecs the benchmarks run with.
-var benchCodecs = []string{"testplain"}
+var benchCodecs = []string{"plain", "json"}

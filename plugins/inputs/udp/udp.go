@@ -73,6 +73,7 @@ type Input struct {
 	ready chan struct{}
 
 	truncLog netutil.LogLimiter
+	fullLog  netutil.LogLimiter
 	received atomic.Int64
 }
 
@@ -286,6 +287,18 @@ func (in *Input) read(ctx context.Context, conn *net.UDPConn, out chan<- packet)
 				in.log.Warn("datagram longer than buffer_size was truncated; raise buffer_size",
 					"peer", from.String(), "buffer_size", in.BufferSize, "truncated_since_last_log", suppressed)
 			}
+		}
+		select {
+		case out <- p:
+			continue
+		default:
+		}
+		// The workers are behind (the pipeline is full): while this send
+		// waits, datagrams pile up in the socket buffer and then the kernel
+		// drops them.
+		if ok, suppressed := in.fullLog.Allow(); ok {
+			in.log.Warn("queue_size datagrams are waiting for the pipeline; the kernel drops datagrams once the receive buffer is full too",
+				"queue_size", in.QueueSize, "times_full_since_last_log", suppressed)
 		}
 		select {
 		case out <- p:

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sluicelog/sluice/plugin/plugintest"
+	"github.com/sluicelog/sluice/plugins/codecs/codecutil"
 )
 
 func send(t testing.TB, addr string, msgs ...string) *net.UDPConn {
@@ -35,10 +36,12 @@ func TestDatagramsWithAndWithoutNewline(t *testing.T) {
 	cases := []struct {
 		codec string
 		send  []string
-		want  []string
+		want  []string // messages, or the "n" field for JSON codecs
 	}{
-		{"testplain", []string{"no newline", "with newline\n"}, []string{"no newline", "with newline\n"}},
-		{"testlines", []string{"no newline", "with newline\n", "two\nlines"}, []string{"no newline", "with newline", "two", "lines"}},
+		{"plain", []string{"no newline", "with newline\n"}, []string{"no newline", "with newline\n"}},
+		{"line", []string{"no newline", "with newline\n", "two\nlines"}, []string{"no newline", "with newline", "two", "lines"}},
+		{"json", []string{`{"n":"1"}`, `{"n":"2"}` + "\n", `[{"n":"3"},{"n":"4"}]`}, []string{"1", "2", "3", "4"}},
+		{"json_lines", []string{`{"n":"1"}`, `{"n":"2"}` + "\n", `{"n":"3"}` + "\n" + `{"n":"4"}`}, []string{"1", "2", "3", "4"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.codec, func(t *testing.T) {
@@ -47,10 +50,28 @@ func TestDatagramsWithAndWithoutNewline(t *testing.T) {
 			addr, _ := start(t, in, q)
 			send(t, addr, tc.send...)
 			evs := q.Wait(t, len(tc.want), 5*time.Second)
-			if got := messages(evs); !slices.Equal(got, tc.want) {
-				t.Fatalf("messages %q, want %q", got, tc.want)
+			got := messages(evs)
+			if strings.HasPrefix(tc.codec, "json") {
+				for i, e := range evs {
+					v, _ := e.GetField("n")
+					got[i], _ = v.(string)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestMalformedJSONDatagram(t *testing.T) {
+	in := build(t, "v8", "host", "127.0.0.1", "port", 0, "codec", "json")
+	q := plugintest.NewQueue()
+	addr, _ := start(t, in, q)
+	send(t, addr, `{"unterminated": `)
+	e := q.Wait(t, 1, 5*time.Second)[0]
+	if e.Message() != `{"unterminated": ` || !e.HasTag(codecutil.TagJSONParseFailure) {
+		t.Fatalf("message %q tags %v", e.Message(), e.Tags())
 	}
 }
 
@@ -241,4 +262,40 @@ func TestOpenBeforeRunAndClose(t *testing.T) {
 		t.Fatalf("port still bound after Close: %v", err)
 	}
 	c.Close()
+}
+
+func TestQueueBoundsMemoryWhilePipelineBlocked(t *testing.T) {
+	in := build(t, "v8", "host", "127.0.0.1", "port", 0, "workers", 1, "queue_size", 10, "receive_buffer_bytes", 4<<20)
+	q := plugintest.NewQueue()
+	q.Block()
+	addr, _ := start(t, in, q)
+	const n = 1000
+	var msgs []string
+	for i := range n {
+		msgs = append(msgs, fmt.Sprint(i))
+	}
+	send(t, addr, msgs...)
+	waitFor(t, func() bool { return in.Received() > 10 })
+	// Give the reader a chance to overrun its bound (it must not): one
+	// batch held by the blocked worker, queue_size queued, one in hand.
+	time.Sleep(200 * time.Millisecond)
+	if got, bound := in.Received(), int64(maxBatch+10+1); got > bound {
+		t.Fatalf("read %d datagrams while the pipeline was blocked, bound %d", got, bound)
+	}
+	q.Release()
+	evs := q.Wait(t, n, 10*time.Second)
+	if got := messages(evs); !slices.Equal(got, msgs) {
+		t.Fatal("datagrams lost or reordered")
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

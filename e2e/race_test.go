@@ -1,0 +1,5 @@
+//go:build race && linux
+
+package e2e
+
+func init() { raceEnabled = true }
