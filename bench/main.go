@@ -222,7 +222,7 @@ func printReport(w io.Writer, rep report) {
 			mib, r.PeakRSSMiB, r.CPUSeconds, r.CPUSeconds*1e6/float64(max(r.Events, 1)), gen, r.OtherCPUPercent, targetText(r))
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "(sluice CPU: user+system seconds of the sluice process, start to exit; other CPU %: what other processes used of the machine during the run: well above 0, the timings are noisy, CPU µs/event much less so)")
+	fmt.Fprintln(w, "(sluice CPU: user+system seconds of the sluice process, start to exit; other CPU %: what other processes used of the machine during the run: well above 0, the timings are noisy; CPU µs/event less so, though it too moves with GC pacing)")
 	if su != nil {
 		s := su.Startup
 		fmt.Fprintf(w, "\nstartup (exec of `sluice serve` to its tcp port accepting), %d runs: median %.1f ms, p95 %.1f ms, min %.1f ms, max %.1f ms, peak RSS %.1f MiB; %s\n",
