@@ -238,7 +238,7 @@ const defaultKeepAlive = 5 * time.Second
 // A window is passed to the pipeline in batches of at most these many
 // events and bytes, so that memory does not grow with the window size.
 const (
-	defaultPushMax      = 1024
+	defaultPushMax      = 128
 	defaultPushMaxBytes = 4 << 20
 )
 
@@ -373,7 +373,7 @@ func (in *Input) Open(ctx context.Context) error {
 	in.ln = ln
 	in.mu.Unlock()
 	in.markReady(ln.Addr())
-	in.log.Info("listening for Beats connections", "address", ln.Addr().String(), "ssl_enabled", in.tlsCfg != nil)
+	in.log.Info("listening", "protocol", "beats", "address", ln.Addr().String(), "ssl_enabled", in.tlsCfg != nil)
 	return nil
 }
 
