@@ -145,8 +145,12 @@ func TestBadClients(t *testing.T) {
 					if d := after.TotalAlloc - before.TotalAlloc; d > 16<<20 {
 						t.Errorf("the server allocated %d MiB for a bad client", d>>20)
 					}
-					if q.count() > in.pushMax {
-						t.Errorf("%d events of a bad client pushed; at most one batch (%d) may be", q.count(), in.pushMax)
+					// Events are passed on in batches as they are decoded, so
+					// a window cut off by an error may have reached the queue
+					// in part (never acknowledged): at most max_window_bytes
+					// of it.
+					if q.count() > (1<<20)/1000 {
+						t.Errorf("%d events of a bad client pushed; more than max_window_bytes allows", q.count())
 					}
 					stop()
 					continue

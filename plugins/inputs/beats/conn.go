@@ -254,6 +254,7 @@ func (c *conn) push(ctx context.Context) error {
 		t       *time.Timer
 	)
 	version := c.version
+	mu.Lock() // t is set before the callback can read it
 	t = time.AfterFunc(c.in.keepAlive, func() {
 		mu.Lock()
 		defer mu.Unlock()
@@ -266,6 +267,7 @@ func (c *conn) push(ctx context.Context) error {
 		}
 		t.Reset(c.in.keepAlive)
 	})
+	mu.Unlock()
 	err := c.q.Push(ctx, c.batch, nil)
 	mu.Lock()
 	stopped = true
