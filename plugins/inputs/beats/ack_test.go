@@ -167,7 +167,7 @@ func TestKeepAliveWhileBlocked(t *testing.T) {
 	})
 
 	t.Run("go-lumber", func(t *testing.T) {
-		const timeout = 400 * time.Millisecond
+		const timeout = time.Second
 		cl, err := lumber.SyncDial(addr, lumber.Timeout(timeout))
 		if err != nil {
 			t.Fatal(err)
@@ -186,7 +186,7 @@ func TestKeepAliveWhileBlocked(t *testing.T) {
 		select {
 		case r := <-res:
 			t.Fatalf("Send returned while the queue is blocked: %d, %v", r.n, r.err)
-		case <-time.After(4 * timeout):
+		case <-time.After(3 * timeout):
 		}
 		q.release()
 		select {

@@ -12,24 +12,30 @@ const description = "A Lumberjack (protocol v2, and v1 data frames) server: the 
 	"```\n\n" +
 	"Python with python-logstash-async:\n\n" +
 	"```python\n" +
-	"from logstash_async.handler import AsynchronousLogstashHandler\n" +
-	"from logstash_async.transport import BeatsTransport\n\n" +
-	"handler = AsynchronousLogstashHandler(\"sluice-host\", 5044, database_path=\"logstash.db\",\n" +
-	"                                      transport=BeatsTransport)\n" +
+	"import logging\n" +
+	"from logstash_async.handler import AsynchronousLogstashHandler\n\n" +
+	"handler = AsynchronousLogstashHandler(\n" +
+	"    \"sluice-host\", 5044,\n" +
+	"    transport=\"logstash_async.transport.BeatsTransport\",\n" +
+	"    database_path=\"logstash-buffer.db\",  # events wait here until acknowledged\n" +
+	")\n" +
+	"logging.getLogger().addHandler(handler)\n" +
 	"```\n\n" +
 	"### Acknowledgements: what \"received\" means\n\n" +
 	"A Beats client sends a *window* of events and waits for an acknowledgement (ACK) before it forgets them. " +
 	"Sluice sends the ACK of a window only once every event of it was accepted by the pipeline's queue. If " +
 	"the connection breaks, Sluice stops or the pipeline refuses the events before that, no ACK is sent and " +
 	"the client sends the whole window again (possibly to another server): an event a client was told was " +
-	"received is never lost by this input, and an event may arrive twice after a failure (at-least-once). " +
+	"received is never lost by this input, and an event may arrive twice after a failure (at-least-once): " +
+	"events are passed on as they are decoded, so part of a window cut off by a broken connection may " +
+	"already be in the pipeline when the client sends that window again. " +
 	"Accepted into the in-memory queue is the point of no return today; with a persistent queue it will be " +
 	"once the events are written to disk.\n\n" +
 	"While the pipeline is full, the connection's window waits: Sluice stops reading that connection (the " +
 	"client's TCP window fills up and it slows down) and sends an empty ACK (sequence 0) every 5 seconds, " +
 	"as Logstash does, so that the client's own timeout (Filebeat's `timeout`, 30 s) does not expire " +
 	"and make it reconnect and resend. Memory stays bounded whatever the window size: events are " +
-	"passed to the queue in batches of at most 1024 events (4 MiB) as they are decoded, and the window is " +
+	"passed to the queue in batches of at most 128 events (4 MiB) as they are decoded, and the window is " +
 	"acknowledged after the last batch.\n\n" +
 	"### Events\n\n" +
 	"The JSON document a Beat sends becomes the event: its fields as they are (`agent`, `host`, `log`, " +
@@ -41,7 +47,8 @@ const description = "A Lumberjack (protocol v2, and v1 data frames) server: the 
 	"default, which keeps it as `message`; with ECS compatibility on, `plain` also copies it to " +
 	"`[event][original]` unless the document has one) and the other fields of the document are merged into " +
 	"the decoded event (the document's values win; objects on both sides are merged one level deep). " +
-	"A document without `message` is taken as it is.\n\n" +
+	"A document without `message` is taken as it is. The default codec follows this input's " +
+	"`ecs_compatibility`; `multiline` makes no sense here: join lines in Filebeat.\n\n" +
 	"`enrich` chooses the metadata added; its fields depend on `ecs_compatibility`:\n\n" +
 	"| `enrich` | ECS `v1`, `v8` | ECS `disabled` | value |\n" +
 	"|---|---|---|---|\n" +
