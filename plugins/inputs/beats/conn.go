@@ -62,8 +62,9 @@ type conn struct {
 	dec  *lumberjack.Decoder
 	cdec plugin.Decoder // codec decoder, when the codec runs
 
-	peerIP string
-	tls    peerTLS
+	peerIP  string
+	peerIPv any // peerIP boxed once, not once per event
+	tls     peerTLS
 
 	// The window being received.
 	version  byte
@@ -87,6 +88,7 @@ func (in *Input) serveConn(ctx context.Context, q plugin.Queue, nc net.Conn) {
 	c := &conn{in: in, q: q, nc: nc, log: log}
 	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
 		c.peerIP = a.IP.String()
+		c.peerIPv = c.peerIP
 	}
 	if in.tlsCfg != nil {
 		tc := tls.Server(nc, in.tlsCfg)
@@ -470,8 +472,8 @@ func (c *conn) finish(e *event.Event, tag string) {
 			}
 		}
 	}
-	if in.source && c.peerIP != "" {
-		_ = e.Set(in.fields.hostIP, c.peerIP)
+	if in.source && c.peerIPv != nil {
+		_ = e.Set(in.fields.hostIP, c.peerIPv)
 	}
 	if c.tls.status != "" {
 		_ = e.Set(tlsStatusRef, c.tls.status)

@@ -51,7 +51,7 @@ func FuzzConn(f *testing.F) {
 		in := inputs[jsonCodec]
 		q := &countQueue{}
 		nc := discardConn{}
-		cn := &conn{in: in, q: q, nc: nc, log: in.log, peerIP: "10.0.0.1"}
+		cn := &conn{in: in, q: q, nc: nc, log: in.log, peerIP: "10.0.0.1", peerIPv: "10.0.0.1"}
 		if in.fast == fastNone {
 			cn.cdec = in.Codec.NewDecoder(pluginOpts(in))
 		}
@@ -69,7 +69,7 @@ func FuzzConn(f *testing.F) {
 // not stop an event.
 func TestFromMapMetadataConflicts(t *testing.T) {
 	in := build(t, "v8", "port", 0)
-	cn := &conn{in: in, log: in.log, peerIP: "10.0.0.1"}
+	cn := &conn{in: in, log: in.log, peerIP: "10.0.0.1", peerIPv: "10.0.0.1"}
 	m, _ := event.DecodeJSON([]byte(`{"message":"m","@metadata":{"input":"not an object"}}`))
 	e := cn.fromMap(m)
 	if e == nil || e.Message() != "m" {
