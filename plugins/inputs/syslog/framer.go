@@ -8,7 +8,9 @@ import "bytes"
 // message, so a connection may mix them; a message is octet-counted when
 // it starts with digits, a space and '<' (a syslog message starts with its
 // PRI), so that plain lines starting with a number are not swallowed.
-// Messages longer than max are cut to max and flagged.
+// When the first non-transparent message of a connection ends with NUL,
+// only NUL ends messages from then on (see nulOnly). Messages longer than
+// max are cut to max and flagged.
 type framer struct {
 	max   int
 	buf   []byte
@@ -20,6 +22,11 @@ type framer struct {
 	// scanned counts bytes of the current line already searched for a
 	// delimiter.
 	scanned int
+	// nulOnly is set once a message ended with NUL (before any LF): the
+	// sender frames with NUL (Python's SysLogHandler over TCP), so later
+	// LFs are part of messages (tracebacks) rather than delimiters.
+	nulOnly bool
+	sawLF   bool
 }
 
 type framerState uint8
@@ -62,6 +69,7 @@ func (f *framer) feed(p []byte, emit func(msg []byte, truncated bool)) {
 func (f *framer) flush(emit func(msg []byte, truncated bool)) {
 	f.run(emit, true)
 	f.buf, f.off, f.state, f.need, f.scanned = f.buf[:0], 0, stStart, 0, 0
+	f.nulOnly, f.sawLF = false, false
 }
 
 func (f *framer) run(emit func([]byte, bool), eof bool) {
@@ -97,7 +105,7 @@ func (f *framer) run(emit func([]byte, bool), eof bool) {
 				}
 			}
 		case stLine:
-			j := indexDelim(b[f.scanned:])
+			j := f.indexDelim(b[f.scanned:])
 			if j < 0 {
 				if len(b) > f.max {
 					emit(b[:f.max], true)
@@ -114,6 +122,10 @@ func (f *framer) run(emit func([]byte, bool), eof bool) {
 				return
 			}
 			j += f.scanned
+			if b[j] == 0 && !f.sawLF {
+				f.nulOnly = true
+			}
+			f.sawLF = f.sawLF || b[j] == '\n'
 			line := b[:j]
 			if len(line) > f.max {
 				emit(line[:f.max], true)
@@ -123,7 +135,7 @@ func (f *framer) run(emit func([]byte, bool), eof bool) {
 			f.off += j + 1
 			f.state = stStart
 		case stSkipLine:
-			j := indexDelim(b)
+			j := f.indexDelim(b)
 			if j < 0 {
 				f.off = len(f.buf)
 				return
@@ -172,8 +184,12 @@ func (f *framer) run(emit func([]byte, bool), eof bool) {
 	}
 }
 
-// indexDelim returns the index of the first LF or NUL in b, or -1.
-func indexDelim(b []byte) int {
+// indexDelim returns the index of the first delimiter in b (LF or NUL,
+// or NUL only), or -1.
+func (f *framer) indexDelim(b []byte) int {
+	if f.nulOnly {
+		return bytes.IndexByte(b, 0)
+	}
 	for i, c := range b {
 		if c == '\n' || c == 0 {
 			return i

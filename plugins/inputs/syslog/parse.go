@@ -350,17 +350,22 @@ func isFacPri(s string) bool {
 const maxTagLen = 64
 
 // parseTag reads `TAG: ` or `TAG[PID]: ` at the start of s (the colon is
-// followed by a space or ends s). TAG is printable ASCII without brackets,
+// followed by a space or ends s), and unless strict `TAG[PID] ` too. TAG is printable ASCII without brackets,
 // as Logstash's PROG pattern; strict (no timestamp before it) also requires
 // it to start with a letter or '_' and to hold only letters, digits and
 // `._-/`, so that ordinary text ("1234: ...", "*Mar 1 ...: ") is not taken
 // for a tag.
 func parseTag(s string, strict bool) (app, pid, rest string, ok bool) {
 	tok, rest := nextToken(s)
-	if len(tok) < 2 || tok[len(tok)-1] != ':' {
+	switch {
+	case len(tok) >= 2 && tok[len(tok)-1] == ':':
+		tok = tok[:len(tok)-1]
+	case !strict && len(tok) >= 4 && tok[len(tok)-1] == ']':
+		// `TAG[PID]` without a colon: rsyslog's forward format writes
+		// RFC 5424 messages' tags so.
+	default:
 		return "", "", "", false
 	}
-	tok = tok[:len(tok)-1]
 	if tok[len(tok)-1] == ']' {
 		open := strings.IndexByte(tok, '[')
 		if open <= 0 || !allDigits(tok[open+1:len(tok)-1]) || open+1 == len(tok)-1 {

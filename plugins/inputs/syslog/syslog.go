@@ -120,10 +120,10 @@ type Input struct {
 	parser Parser
 
 	mu    sync.Mutex
-	ln    net.Listener   // opened, not yet served
-	udp   *net.UDPConn   // opened, not yet read
-	addr  net.Addr       // TCP
-	uaddr net.Addr       // UDP
+	ln    net.Listener // opened, not yet served
+	udp   *net.UDPConn // opened, not yet read
+	addr  net.Addr     // TCP
+	uaddr net.Addr     // UDP
 	ready chan struct{}
 	srv   netutil.Server
 	// Drop counters for rate-limited warnings.
