@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -134,7 +135,7 @@ if $programname == "fwd-octet" then {
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
+		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:
 		case <-time.After(10 * time.Second):
@@ -220,9 +221,10 @@ if $programname == "fwd-octet" then {
 	// UDP into rsyslog: datagrams sent before imudp is up are lost, so
 	// send again until one comes through.
 	for i := 0; ; i++ {
+		seen := len(q.Events())
 		send("--udp", "--rfc3164", "-t", "fwd-udpin", "-p", "user.notice", "hello from udp "+strconv.Itoa(i))
 		found := false
-		waitMore(q, len(q.Events())+1, time.Second)
+		waitMore(q, seen+1, time.Second)
 		for _, e := range q.Events() {
 			if strings.HasPrefix(e.Message(), "hello from udp ") {
 				checkFields(t, e, map[string]any{"[log][syslog][priority]": int64(13), "[process][name]": "fwd-udpin"})

@@ -39,10 +39,13 @@ const description = "Listens on `port` over both TCP and UDP and parses each mes
 	"`logging.handlers.SysLogHandler` at it.\n\n" +
 	"Each UDP datagram is one message. On TCP, messages are framed as RFC 6587 allows: octet-counted " +
 	"(`LENGTH SP MESSAGE`, rsyslog's `TCP_Framing=\"octet-counted\"`) or terminated by a newline or a NUL byte " +
-	"(Python's SysLogHandler ends each message with NUL and no newline); a connection may mix both. Each " +
+	"(Python's SysLogHandler ends each message with NUL and no newline); a connection may mix both. When the " +
+	"first newline- or NUL-terminated message of a connection ends with NUL, only NUL ends messages on that connection " +
+	"from then on, so that Python's multi-line records (tracebacks) stay whole. Each " +
 	"message is then decoded by the codec (`plain`: the text becomes the syslog field) and parsed.\n\n" +
 	"### Formats understood\n\n" +
-	"- RFC 3164: `<PRI>Mmm dd hh:mm:ss HOST TAG[PID]: MSG`, also without HOST, without TAG, with an " +
+	"- RFC 3164: `<PRI>Mmm dd hh:mm:ss HOST TAG[PID]: MSG`, also without HOST, without TAG (the text after " +
+	"HOST is then the message, as in Logstash), with `TAG[PID]` and no colon, with an " +
 	"ISO-8601 timestamp (rsyslog's `RSYSLOG_ForwardFormat`), with fractional seconds, and with no " +
 	"timestamp and host at all: `<PRI>MSG` or `<PRI>ident: MSG` as Python's SysLogHandler sends (a trailing NUL " +
 	"is dropped).\n" +
@@ -73,12 +76,21 @@ const description = "Listens on `port` over both TCP and UDP and parses each mes
 	"read in `timezone`. RFC 3164 timestamps have no year: it is the current year, except that a December " +
 	"timestamp received in January is taken from last year and a January one received in December from next " +
 	"year (the rule of Logstash's date filter, which its syslog input uses). A timestamp naming no valid date " +
-	"(`Feb 30`) is kept as text and tagged `_dateparsefailure`.\n\n" +
+	"(`Feb 30`) leaves `@timestamp` at the arrival time and tags the event `_dateparsefailure`.\n\n" +
+	"### Forwarding from rsyslog\n\n" +
+	"Prefer `template=\"RSYSLOG_SyslogProtocol23Format\"` (RFC 5424, with the year, the offset, MSGID and " +
+	"structured data) and, over TCP, `TCP_Framing=\"octet-counted\"` (messages may then hold newlines):\n\n" +
+	"```\n" +
+	"action(type=\"omfwd\" target=\"sluice.example.com\" port=\"5514\" protocol=\"tcp\"\n" +
+	"       tcp_framing=\"octet-counted\" template=\"RSYSLOG_SyslogProtocol23Format\")\n" +
+	"```\n\n" +
+	"With `RSYSLOG_ForwardFormat`, a message that reached rsyslog as RFC 5424 without a PROCID is forwarded with its " +
+	"tag but no colon (`host app text`): the tag then cannot be told from the text and stays in `message`.\n\n" +
 	"### Differences from Logstash\n\n" +
 	"- Logstash parses with the grok pattern `<%{POSINT:priority}>%{SYSLOGLINE}`: it fails on RFC 5424, on " +
 	"messages without a timestamp or host (Python's SysLogHandler) and on `<0>`. Sluice parses all of " +
-	"these. `grok_pattern` is accepted with its default value only; a custom pattern is a configuration error " +
-	"until the grok filter exists (use `codec => plain` and filters meanwhile).\n" +
+	"these. `grok_pattern` is accepted with its default value only: a custom pattern is a configuration error " +
+	"until the grok filter exists.\n" +
 	"- Octet-counted TCP framing and NUL-terminated messages are understood (Logstash splits on newlines only), " +
 	"and messages may hold newlines when octet-counted.\n" +
 	"- `max_event_size` bounds one message: longer ones are cut, tagged `_messagetoolong`, and the connection " +
