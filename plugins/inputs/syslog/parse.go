@@ -410,8 +410,10 @@ func afterSpace(s string) string {
 	return s
 }
 
-var monthNames = [12]string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
 var monthFull = [12]string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+
+// monthKey packs three lower-case letters.
+func monthKey(a, b, c byte) uint32 { return uint32(a)<<16 | uint32(b)<<8 | uint32(c) }
 
 // bsdMonth reads a month name (three letters or the full name, any case)
 // and returns the month and the name's length.
@@ -419,22 +421,42 @@ func bsdMonth(s string) (time.Month, int) {
 	if len(s) < 3 {
 		return 0, 0
 	}
-	var abbr [3]byte
-	for i := range 3 {
-		abbr[i] = lower(s[i])
+	var month time.Month
+	switch monthKey(lower(s[0]), lower(s[1]), lower(s[2])) {
+	case monthKey('j', 'a', 'n'):
+		month = time.January
+	case monthKey('f', 'e', 'b'):
+		month = time.February
+	case monthKey('m', 'a', 'r'):
+		month = time.March
+	case monthKey('a', 'p', 'r'):
+		month = time.April
+	case monthKey('m', 'a', 'y'):
+		month = time.May
+	case monthKey('j', 'u', 'n'):
+		month = time.June
+	case monthKey('j', 'u', 'l'):
+		month = time.July
+	case monthKey('a', 'u', 'g'):
+		month = time.August
+	case monthKey('s', 'e', 'p'):
+		month = time.September
+	case monthKey('o', 'c', 't'):
+		month = time.October
+	case monthKey('n', 'o', 'v'):
+		month = time.November
+	case monthKey('d', 'e', 'c'):
+		month = time.December
+	default:
+		return 0, 0
 	}
-	for i, name := range monthNames {
-		if string(abbr[:]) != name {
-			continue
-		}
-		n := 3
-		full := monthFull[i]
-		if len(s) >= len(full) && strings.EqualFold(s[:len(full)], full) {
+	n := 3
+	if len(s) > 3 && s[3] != ' ' {
+		if full := monthFull[month-1]; len(s) >= len(full) && strings.EqualFold(s[:len(full)], full) {
 			n = len(full)
 		}
-		return time.Month(i + 1), n
 	}
-	return 0, 0
+	return month, n
 }
 
 // bsdTimestampLen returns the length of `Mmm dd hh:mm:ss[.frac]` (one or
