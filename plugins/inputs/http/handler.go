@@ -329,12 +329,14 @@ func headerKey(k string) string {
 	return string(b)
 }
 
-// decorate adds the request's fields to e.
-func (h *handler) decorate(e *event.Event, rq *request) {
+// decorate adds the request's fields to e. A field that cannot be set
+// (the body put a string where a hash must go) is skipped; the first such
+// field is returned for the log.
+func (h *handler) decorate(e *event.Event, rq *request) (failed string) {
 	f := &h.in.fields
 	set := func(ref event.Ref, v any) {
-		if err := e.Set(ref, v); err != nil {
-			h.in.log.Debug("cannot set request field on event; skipping it", "field", ref.String(), "error", err)
+		if err := e.Set(ref, v); err != nil && failed == "" {
+			failed = ref.String()
 		}
 	}
 	if !f.version.IsZero() {
@@ -363,6 +365,7 @@ func (h *handler) decorate(e *event.Event, rq *request) {
 	}
 	set(f.headers, hdrs)
 	set(f.remoteHost, rq.remote)
+	return failed
 }
 
 // process decodes body and pushes its events. It returns 200 when every
@@ -382,6 +385,12 @@ func (h *handler) process(r *http.Request, body []byte) int {
 	})
 	plugin.DecodeMessage(dec, body, p.add)
 	p.flush()
+	if p.conflicts > 0 {
+		if ok, suppressed := in.conflictLog.Allow(); ok {
+			in.log.Warn("request fields could not be added to some events because the body has a non-hash value where they go; those fields were skipped",
+				"field", p.conflict, "events", p.conflicts, "peer", r.RemoteAddr, "suppressed", suppressed)
+		}
+	}
 	return p.code
 }
 
@@ -393,13 +402,21 @@ type pusher struct {
 	batch  []*event.Event
 	pushed bool // a batch was accepted
 	code   int
+	// Events where a request field could not be set, and the first field.
+	conflicts int
+	conflict  string
 }
 
 func (p *pusher) add(e *event.Event) {
 	if p.code != http.StatusOK {
 		return // a push failed: the request is answered with an error
 	}
-	p.h.decorate(e, p.rq)
+	if f := p.h.decorate(e, p.rq); f != "" {
+		if p.conflicts == 0 {
+			p.conflict = f
+		}
+		p.conflicts++
+	}
 	p.batch = append(p.batch, e)
 	if len(p.batch) >= maxBatch {
 		p.flush()

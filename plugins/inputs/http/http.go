@@ -147,6 +147,8 @@ type Input struct {
 	slots   chan struct{} // threads + max_pending_requests: requests admitted
 	workers chan struct{} // threads: requests being decoded and pushed
 
+	conflictLog netutil.LogLimiter
+
 	mu    sync.Mutex
 	ln    net.Listener // opened, not yet served
 	addr  net.Addr
