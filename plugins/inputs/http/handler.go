@@ -340,24 +340,7 @@ func (h *handler) decorate(e *event.Event, rq *request) (failed string) {
 		}
 	}
 	if !f.version.IsZero() {
-		set(f.version, rq.version)
-		if rq.userAgent != "" {
-			set(f.userAgent, rq.userAgent)
-		}
-		if rq.domain != "" {
-			set(f.domain, rq.domain)
-		}
-		if rq.port != 0 {
-			set(f.port, rq.port)
-		}
-		set(f.method, rq.method)
-		set(f.path, rq.path)
-		if rq.bodyBytes != "" {
-			set(f.bodyBytes, rq.bodyBytes)
-		}
-		if rq.mimeType != "" {
-			set(f.mimeType, rq.mimeType)
-		}
+		h.decorateECS(e, rq, set)
 	}
 	hdrs := make(map[string]any, len(rq.headers))
 	for k, v := range rq.headers {
@@ -366,6 +349,64 @@ func (h *handler) decorate(e *event.Event, rq *request) (failed string) {
 	set(f.headers, hdrs)
 	set(f.remoteHost, rq.remote)
 	return failed
+}
+
+// decorateECS adds the ECS fields. Where the event has no such top-level
+// field yet (the usual case), the hashes are built whole, which is much
+// cheaper than setting each field by reference.
+func (h *handler) decorateECS(e *event.Event, rq *request, set func(event.Ref, any)) {
+	f := &h.in.fields
+	fields := e.Fields()
+	if _, ok := fields["http"]; ok {
+		set(f.version, rq.version)
+		set(f.method, rq.method)
+		if rq.bodyBytes != "" {
+			set(f.bodyBytes, rq.bodyBytes)
+		}
+		if rq.mimeType != "" {
+			set(f.mimeType, rq.mimeType)
+		}
+	} else {
+		m := make(map[string]any, 3)
+		m["version"], m["method"] = rq.version, rq.method
+		if rq.bodyBytes != "" || rq.mimeType != "" {
+			req := make(map[string]any, 2)
+			if rq.bodyBytes != "" {
+				req["body"] = map[string]any{"bytes": rq.bodyBytes}
+			}
+			if rq.mimeType != "" {
+				req["mime_type"] = rq.mimeType
+			}
+			m["request"] = req
+		}
+		fields["http"] = m
+	}
+	if _, ok := fields["url"]; ok {
+		if rq.domain != "" {
+			set(f.domain, rq.domain)
+		}
+		if rq.port != 0 {
+			set(f.port, rq.port)
+		}
+		set(f.path, rq.path)
+	} else {
+		m := make(map[string]any, 3)
+		m["path"] = rq.path
+		if rq.domain != "" {
+			m["domain"] = rq.domain
+		}
+		if rq.port != 0 {
+			m["port"] = rq.port
+		}
+		fields["url"] = m
+	}
+	if rq.userAgent != "" {
+		if _, ok := fields["user_agent"]; ok {
+			set(f.userAgent, rq.userAgent)
+		} else {
+			fields["user_agent"] = map[string]any{"original": rq.userAgent}
+		}
+	}
 }
 
 // process decodes body and pushes its events. It returns 200 when every

@@ -223,6 +223,16 @@ func TestConflictingBodyFields(t *testing.T) {
 	if get(e, "[http][method]") != "POST" {
 		t.Errorf("[http][method] = %#v", get(e, "[http][method]"))
 	}
+	// Hashes from the body are merged into, not replaced.
+	post(t, nil, url, []byte(`{"http":{"x":1},"url":{"y":2},"user_agent":{"z":3}}`), "Content-Type", "application/json", "User-Agent", "ua/1")
+	e = q.Wait(t, 2, 5*time.Second)[1]
+	for ref, want := range map[string]any{"[http][x]": int64(1), "[http][method]": "POST", "[http][version]": "HTTP/1.1",
+		"[http][request][mime_type]": "application/json", "[url][y]": int64(2), "[url][path]": "/",
+		"[user_agent][z]": int64(3), "[user_agent][original]": "ua/1"} {
+		if got := get(e, ref); got != want {
+			t.Errorf("%s = %#v, want %#v", ref, got, want)
+		}
+	}
 }
 
 func TestAuth(t *testing.T) {
