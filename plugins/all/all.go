@@ -12,6 +12,7 @@ import (
 
 	// Inputs.
 	_ "github.com/sluicelog/sluice/plugins/inputs/generator"
+	_ "github.com/sluicelog/sluice/plugins/inputs/http"
 	_ "github.com/sluicelog/sluice/plugins/inputs/stdin"
 	_ "github.com/sluicelog/sluice/plugins/inputs/syslog"
 	_ "github.com/sluicelog/sluice/plugins/inputs/tcp"
