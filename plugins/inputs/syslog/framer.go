@@ -122,10 +122,7 @@ func (f *framer) run(emit func([]byte, bool), eof bool) {
 				return
 			}
 			j += f.scanned
-			if b[j] == 0 && !f.sawLF {
-				f.nulOnly = true
-			}
-			f.sawLF = f.sawLF || b[j] == '\n'
+			f.delimiter(b[j])
 			line := b[:j]
 			if len(line) > f.max {
 				emit(line[:f.max], true)
@@ -140,6 +137,7 @@ func (f *framer) run(emit func([]byte, bool), eof bool) {
 				f.off = len(f.buf)
 				return
 			}
+			f.delimiter(b[j])
 			f.off += j + 1
 			f.state = stStart
 		case stOctet:
@@ -182,6 +180,15 @@ func (f *framer) run(emit func([]byte, bool), eof bool) {
 			f.state = stStart
 		}
 	}
+}
+
+// delimiter notes the delimiter c that ended a message: NUL before any LF
+// makes the connection NUL-framed.
+func (f *framer) delimiter(c byte) {
+	if c == 0 && !f.sawLF {
+		f.nulOnly = true
+	}
+	f.sawLF = f.sawLF || c == '\n'
 }
 
 // indexDelim returns the index of the first delimiter in b (LF or NUL,
