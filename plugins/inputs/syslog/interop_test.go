@@ -91,9 +91,10 @@ func (nopTB) Fatalf(string, ...any) {}
 
 // TestRsyslogForwarding runs Debian's rsyslogd with a private
 // configuration (TCP and UDP inputs on a loopback port, no system inputs)
-// that forwards to the syslog input in three ways: RSYSLOG_ForwardFormat
-// over TCP, RSYSLOG_SyslogProtocol23Format over UDP and over TCP with
-// octet-counted framing. Messages enter rsyslog from util-linux's logger.
+// that forwards to the syslog input in four ways: RSYSLOG_ForwardFormat
+// over TCP, the default RSYSLOG_TraditionalForwardFormat over UDP, and
+// RSYSLOG_SyslogProtocol23Format over UDP and over TCP with octet-counted
+// framing. Messages enter rsyslog from util-linux's logger.
 func TestRsyslogForwarding(t *testing.T) {
 	rsyslogd := needTool(t, "rsyslogd", "/usr/sbin/rsyslogd")
 	logger := needTool(t, "logger")
@@ -117,6 +118,9 @@ if $programname == "fwd-tcp" or $programname == "fwd-udpin" then {
 }
 if $programname == "fwd-udp5424" then {
   action(type="omfwd" target="127.0.0.1" port="%[3]d" protocol="udp" template="RSYSLOG_SyslogProtocol23Format")
+}
+if $programname == "fwd-default" then {
+  action(type="omfwd" target="127.0.0.1" port="%[3]d" protocol="udp")
 }
 if $programname == "fwd-octet" then {
   action(type="omfwd" target="127.0.0.1" port="%[3]d" protocol="tcp" tcp_framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format")
@@ -176,6 +180,7 @@ if $programname == "fwd-octet" then {
 	send("--tcp", "-t", "fwd-tcp", "--id=4242", "-p", "local3.warning", "hello via forward format")
 	send("--tcp", "-t", "fwd-udp5424", "--id=77", "-p", "auth.err", "--msgid", "LOGIN",
 		"--sd-id", "origin@32473", "--sd-param", `ip="10.9.8.7"`, "hello via protocol 23 over udp")
+	send("--tcp", "--rfc3164", "-t", "fwd-default", "-p", "mail.crit", "hello via the traditional format")
 	send("--tcp", "--octet-count", "-t", "fwd-octet", "-p", "daemon.info", "hello via octet counting\nsecond line")
 
 	hostname, _ := os.Hostname()
@@ -210,6 +215,20 @@ if $programname == "fwd-octet" then {
 	})
 	if !hostOK(e) {
 		t.Errorf("[host][hostname] = %v, want %q", get(e, "[host][hostname]"), hostname)
+	}
+
+	// omfwd's default template, RSYSLOG_TraditionalForwardFormat: a BSD
+	// timestamp without year or zone (the machine's local time).
+	e = waitEvent(t, q, "from the traditional format", byMsg("hello via the traditional format"))
+	checkFields(t, e, map[string]any{
+		"[log][syslog][priority]": int64(2*8 + 2), "[log][syslog][facility][name]": "mail",
+		"[log][syslog][severity][name]": "Critical", "[process][name]": "fwd-default", "tags": nil,
+	})
+	if !hostOK(e) {
+		t.Errorf("[host][hostname] = %v, want %q", get(e, "[host][hostname]"), hostname)
+	}
+	if d := time.Since(e.Timestamp()); d < -time.Second || d > time.Minute {
+		t.Errorf("@timestamp %v is not the message's recent timestamp", e.Timestamp())
 	}
 
 	e = waitEvent(t, q, "from octet counting", byMsg("hello via octet counting\nsecond line"))
