@@ -1,6 +1,7 @@
 package syslog
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"reflect"
@@ -266,5 +267,49 @@ func TestPortInUse(t *testing.T) {
 	b := build(t, `host => "127.0.0.1" port => `+port)
 	if err := b.Open(t.Context()); err == nil || !strings.Contains(err.Error(), "listen") {
 		t.Errorf("Open on a used port: %v", err)
+	}
+}
+
+func TestBackpressureAndShutdown(t *testing.T) {
+	in := build(t, `host => "127.0.0.1" port => 0`)
+	q := plugintest.NewQueue()
+	q.Block()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx, q) }()
+	<-in.Ready()
+	c := dialTCP(t, in.Addr().String())
+	idle := dialTCP(t, in.Addr().String())
+	const n = 2000
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "<13>Nov 24 05:00:00 h app: line %d\n", i)
+	}
+	go io.WriteString(c, b.String())
+	// While the pipeline is full nothing is delivered; once it frees up,
+	// every line is.
+	if evs := q.Events(); len(evs) != 0 {
+		t.Fatalf("%d events pushed through a blocked queue", len(evs))
+	}
+	q.Release()
+	evs := q.Wait(t, n, waitFor)
+	for i, e := range evs[:n] {
+		if want := fmt.Sprintf("line %d", i); e.Message() != want {
+			t.Fatalf("event %d: %q, want %q", i, e.Message(), want)
+		}
+	}
+	// Shutdown closes idle connections and returns promptly.
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return within 5s of cancel with a connection open")
+	}
+	idle.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := idle.Read(make([]byte, 1)); err == nil {
+		t.Error("idle connection still open after shutdown")
 	}
 }
