@@ -133,9 +133,9 @@ func TestUDPDrops(t *testing.T) {
 	}
 	waitFor(t, "drops counted", 5*time.Second, func() bool {
 		st := in.Stats()
-		return st.ChunksInvalid == 2 && st.Dropped == 3
+		return st.ChunksInvalid == 2 && st.Dropped == 3 && st.Datagrams == 9
 	})
-	if st := in.Stats(); st.PendingMessages != 1 || st.Datagrams != 9 {
+	if st := in.Stats(); st.PendingMessages != 1 || st.ChunksExpired != 1 || st.Events != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 }
