@@ -252,7 +252,10 @@ func (d *jsonDecoder) object() (any, error) {
 		}
 	}
 	members := d.members[start:]
-	m := make(map[string]any, len(members))
+	// Room for two more keys: FromMap and the codecs add @timestamp,
+	// @version or [event][original], and a Go map filled exactly to a
+	// size class boundary (8 entries) is rebuilt on the next insert.
+	m := make(map[string]any, len(members)+2)
 	for _, kv := range members {
 		m[kv.key] = kv.val
 	}

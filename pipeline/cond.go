@@ -228,8 +228,8 @@ func (c *condCompiler) value(x config.Expr) (valueFn, error) {
 		}
 		return func(e *event.Event) (any, bool) { return e.Get(ref) }, nil
 	case *config.StringLit:
-		s := x.Value
-		return func(*event.Event) (any, bool) { return s, true }, nil
+		var v any = x.Value // boxed once, not per evaluation
+		return func(*event.Event) (any, bool) { return v, true }, nil
 	case *config.NumberLit:
 		var v any = x.Float
 		if x.IsInt {

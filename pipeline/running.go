@@ -20,13 +20,44 @@ type decorations struct {
 	typ         string
 	addField    []fieldAdd
 	addTag      []*event.Template
-	removeField []*event.Template
+	removeField []refTemplate
 	removeTag   []*event.Template
 }
 
 type fieldAdd struct {
-	name   *event.Template
+	name   refTemplate
 	values []*event.Template
+}
+
+// refTemplate is a field name that may hold %{...} references. A static
+// name is parsed once; a dynamic one per event.
+type refTemplate struct {
+	tpl    *event.Template
+	static *event.Ref
+}
+
+func newRefTemplate(s string) (refTemplate, error) {
+	t, err := event.ParseTemplate(s)
+	if err != nil {
+		return refTemplate{}, err
+	}
+	rt := refTemplate{tpl: t}
+	if t.IsStatic() {
+		r, err := event.ParseRef(s)
+		if err != nil {
+			return refTemplate{}, err
+		}
+		rt.static = &r
+	}
+	return rt, nil
+}
+
+func (rt refTemplate) ref(e *event.Event) (event.Ref, bool) {
+	if rt.static != nil {
+		return *rt.static, true
+	}
+	r, err := event.ParseRef(rt.tpl.Render(e))
+	return r, err == nil
 }
 
 func (d *decorations) empty() bool {
@@ -51,14 +82,18 @@ func compileDecorations(c *plugin.Common) (*decorations, error) {
 	if d.addTag, err = tpls(tags); err != nil {
 		return nil, err
 	}
-	if d.removeField, err = tpls(c.RemoveField); err != nil {
-		return nil, err
+	for _, f := range c.RemoveField {
+		rt, err := newRefTemplate(f)
+		if err != nil {
+			return nil, err
+		}
+		d.removeField = append(d.removeField, rt)
 	}
 	if d.removeTag, err = tpls(c.RemoveTag); err != nil {
 		return nil, err
 	}
 	for _, ent := range c.AddField {
-		name, err := event.ParseTemplate(ent.Key)
+		name, err := newRefTemplate(ent.Key)
 		if err != nil {
 			return nil, err
 		}
@@ -94,8 +129,8 @@ func (d *decorations) apply(e *event.Event) {
 		}
 	}
 	for _, fa := range d.addField {
-		ref, err := event.ParseRef(fa.name.Render(e))
-		if err != nil {
+		ref, ok := fa.name.ref(e)
+		if !ok {
 			continue
 		}
 		for _, vt := range fa.values {
@@ -118,8 +153,8 @@ func (d *decorations) apply(e *event.Event) {
 	for _, t := range d.addTag {
 		e.AddTag(t.Render(e))
 	}
-	for _, t := range d.removeField {
-		if ref, err := event.ParseRef(t.Render(e)); err == nil {
+	for _, rt := range d.removeField {
+		if ref, ok := rt.ref(e); ok {
 			e.Remove(ref)
 		}
 	}

@@ -30,7 +30,8 @@ type JSONEvents struct {
 	failures Once
 }
 
-var originalRef = event.MustRef("[event][original]")
+// OriginalRef is [event][original], where ECS-mode codecs keep the raw input.
+var OriginalRef = event.MustRef("[event][original]")
 
 // Decode decodes one document. truncated says the document was cut at the
 // size limit (it then always fails to decode, and gets tooLongTag as
@@ -59,8 +60,8 @@ func (j *JSONEvents) Decode(raw []byte, truncated bool, tooLongTag string, emit 
 			return
 		}
 		if j.Original {
-			if _, ok := e.Get(originalRef); !ok {
-				_ = e.Set(originalRef, ValidUTF8(raw))
+			if _, ok := e.Get(OriginalRef); !ok {
+				_ = e.Set(OriginalRef, ValidUTF8(raw))
 			}
 		}
 		emit(e)

@@ -164,7 +164,7 @@ func (d *Decoder) record(rec []byte, truncated bool) {
 	msg := d.c.charset.String(rec)
 	e := event.NewMessage(msg)
 	if d.c.original {
-		_ = e.SetField("[event][original]", msg)
+		_ = e.Set(codecutil.OriginalRef, msg)
 	}
 	if truncated {
 		e.AddTag(codecutil.TagLineTooLong)

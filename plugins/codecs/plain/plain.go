@@ -158,7 +158,7 @@ func (d *decoder) message(p []byte, truncated bool, emit func(*event.Event)) {
 	msg := d.c.charset.String(p)
 	e := event.NewMessage(msg)
 	if d.c.original {
-		_ = e.SetField("[event][original]", msg)
+		_ = e.Set(codecutil.OriginalRef, msg)
 	}
 	if truncated {
 		e.AddTag(codecutil.TagMessageTooLong)
