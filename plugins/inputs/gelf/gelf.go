@@ -33,11 +33,13 @@ func init() {
 	})
 }
 
-const description = "Listens for [GELF](https://go2docs.graylog.org/current/getting_in_log_data/gelf.html) " +
+const description = "Listens for GELF (Graylog Extended Log Format) " +
 	"messages, the JSON log format of Graylog that Python's `graypy` handlers and Docker's `gelf` logging driver " +
 	"send. On UDP (`use_udp`, on by default) each datagram is a message, uncompressed or compressed with zlib or " +
 	"gzip (told apart by their first bytes), or one chunk of a message sent in up to 128 chunks, which are " +
 	"reassembled. On TCP (`use_tcp`) messages are uncompressed JSON documents, each followed by a null byte.\n\n" +
+	"Mind the ports: graypy's `GELFUDPHandler` sends to port 12202 unless told otherwise, its `GELFTCPHandler` to 12201, " +
+	"the port Docker's gelf-address examples use too. Give graypy the port (`GELFUDPHandler(\"sluice-host\", 12201)`) or set `port_udp => 12202`.\n\n" +
 	"### Fields\n\n" +
 	"As in Logstash's gelf input:\n\n" +
 	"- a numeric `timestamp` (seconds since the epoch, with a fraction) becomes `@timestamp` (to the microsecond) and is removed;\n" +
@@ -45,6 +47,9 @@ const description = "Listens for [GELF](https://go2docs.graylog.org/current/gett
 	"else `short_message` becomes `message`;\n" +
 	"- with `strip_leading_underscore` (the default), additional fields lose their leading underscore: `_logger_name` becomes `logger_name`;\n" +
 	"- `version`, `level` (the syslog severity number), `facility`, `line`, `file` and the other fields are kept as sent.\n\n" +
+	"graypy puts only the traceback in `full_message`: with `remap`, a logged exception's `message` is its traceback " +
+	"and `short_message` the log line. Docker's gelf driver sends `short_message` (the line) and " +
+	"`_container_name`, `_image_name`, `_tag`... which arrive as `container_name`, `image_name`, `tag`.\n\n" +
 	"Where the GELF `host` and the sender's address go depends on `ecs_compatibility`:\n\n" +
 	"| | ECS `v1`, `v8` | ECS `disabled` |\n" +
 	"|---|---|---|\n" +
