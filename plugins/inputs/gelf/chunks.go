@@ -38,7 +38,7 @@ var (
 	errChunkSeq       = errors.New("chunk sequence number is not below the chunk count")
 	errChunkMismatch  = errors.New("chunk count differs from the other chunks of the message; message dropped")
 	errChunkTooLarge  = errors.New("chunks add up to more than max_message_size; message dropped")
-	errChunkTooMany   = errors.New("chunks of more pending messages than max_pending_messages/max_pending_bytes allow; oldest incomplete message dropped")
+	errChunkTooMany   = errors.New("chunk does not fit in max_pending_bytes; message dropped")
 	errChunkAbandoned = errors.New("chunk of a message already dropped")
 )
 
@@ -48,8 +48,12 @@ type chunkSet struct {
 	first time.Time // when the first chunk arrived
 	count int       // chunks announced
 	got   int       // distinct chunks received
-	size  int       // bytes held
-	parts [][]byte  // by sequence number; nil until received
+	size  int       // bytes of chunk data held
+	// overhead is the memory the set costs besides its data (counted
+	// against max_pending_bytes, so that a flood of sets announcing 128
+	// chunks and sending one tiny chunk each stays bounded too).
+	overhead int
+	parts    [][]byte // by sequence number; nil until received
 	// dead marks a message dropped (too large, inconsistent): its later
 	// chunks are ignored until it expires, instead of starting a new set
 	// that could never complete.
@@ -150,7 +154,8 @@ func (a *assembler) add(p []byte, now time.Time) (msg []byte, err error) {
 			a.stats.Completed++
 			return append([]byte(nil), data...), nil
 		}
-		s = &chunkSet{id: id, first: now, count: count, parts: make([][]byte, count)}
+		s = &chunkSet{id: id, first: now, count: count, parts: make([][]byte, count), overhead: setOverhead(count)}
+		a.bytes += s.overhead
 		a.pending[id] = s
 		s.elem = a.order.PushBack(s)
 	}
@@ -227,16 +232,20 @@ func (a *assembler) remember(s *chunkSet) {
 	a.recent[s.id] = s.first
 }
 
+// setOverhead estimates a chunk set's memory besides its data: the
+// struct, its list element and map entry, and a slice header per chunk.
+func setOverhead(count int) int { return 160 + 24*count }
+
 // kill frees a message's chunks and marks it dropped until it expires.
 func (a *assembler) kill(s *chunkSet) {
-	a.bytes -= s.size
-	s.size = 0
+	a.bytes -= s.size + s.overhead
+	s.size, s.overhead = 0, 0
 	s.parts = nil
 	s.dead = true
 }
 
 func (a *assembler) remove(s *chunkSet) {
-	a.bytes -= s.size
+	a.bytes -= s.size + s.overhead
 	delete(a.pending, s.id)
 	a.order.Remove(s.elem)
 }

@@ -25,7 +25,7 @@ func FuzzReassembly(f *testing.F) {
 	f.Add([]byte{0x1e, 0x0f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0x1e, 0x0f, 0, 0, 0, 0, 0, 0, 0, 0, 127, 128, 'x'})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		const maxSize, maxPending, maxBytes = 64, 4, 100
+		const maxSize, maxPending, maxBytes = 64, 4, 1000
 		a := newAssembler(time.Second, maxSize, maxPending, maxBytes)
 		clock := newFakeClock()
 		for _, d := range bytes.Split(data, []byte{0xff, 0xfe}) {

@@ -109,12 +109,12 @@ type Input struct {
 	ready   chan struct{}
 	srv     netutil.Server
 
-	stats    counters
-	dropLog  netutil.LogLimiter
-	chunkLog netutil.LogLimiter
-	fullLog  netutil.LogLimiter
-	truncLog netutil.LogLimiter
-	tcpLog   netutil.LogLimiter
+	stats      counters
+	dropLog    netutil.LogLimiter
+	chunkLog   netutil.LogLimiter
+	fullLog    netutil.LogLimiter
+	dropLogMsg netutil.LogLimiter
+	tcpLog     netutil.LogLimiter
 }
 
 var (

@@ -38,7 +38,7 @@ type Stats struct {
 	ChunksInvalid    int64 // chunks refused (bad header, inconsistent, too large)
 	ChunksDuplicate  int64 // chunks received twice and ignored
 	PendingMessages  int   // chunked messages being reassembled now
-	PendingBytes     int   // bytes they hold
+	PendingBytes     int   // memory they hold (chunk data and bookkeeping), bounded by max_pending_bytes
 }
 
 // Stats returns the input's counters.
@@ -250,7 +250,7 @@ func (w *worker) decode(p packet) {
 	data, err := w.inf.payload(p.data)
 	if err != nil {
 		w.in.stats.dropped.Add(1)
-		if ok, suppressed := w.in.truncLog.Allow(); ok {
+		if ok, suppressed := w.in.dropLogMsg.Allow(); ok {
 			w.in.log.Warn("GELF message dropped", "peer", p.from.String(), "bytes", len(p.data),
 				"reason", err, "max_message_size", w.in.MaxMessageSize, "dropped_since_last_log", suppressed)
 		}
