@@ -251,3 +251,19 @@ func TestDuplicateAfterCompletion(t *testing.T) {
 		t.Fatalf("remembering %d ids", len(a.recent))
 	}
 }
+
+// Sets announcing 128 chunks and sending one byte cost more than that
+// byte: their bookkeeping counts against max_pending_bytes too.
+func TestFloodOfTinyChunks(t *testing.T) {
+	const maxBytes = 100 << 10
+	a := newAssembler(5*time.Second, 1<<20, 1<<20, maxBytes)
+	now := newFakeClock().Now()
+	for id := range uint64(10000) {
+		if _, err := a.add(chunk(id, 0, 128, []byte("x")), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, b := a.pendingMessages(), a.pendingBytes(); n > maxBytes/setOverhead(128) || b > maxBytes {
+		t.Fatalf("holding %d messages, %d bytes", n, b)
+	}
+}
