@@ -11,6 +11,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/codecs/rubydebug"
 
 	// Inputs.
+	_ "github.com/sluicelog/sluice/plugins/inputs/gelf"
 	_ "github.com/sluicelog/sluice/plugins/inputs/generator"
 	_ "github.com/sluicelog/sluice/plugins/inputs/http"
 	_ "github.com/sluicelog/sluice/plugins/inputs/stdin"
