@@ -5,6 +5,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/sluicelog/sluice/event"
@@ -62,6 +63,20 @@ type Context struct {
 	// where plugins put the fields they add (e.g. `host` or
 	// `[host][hostname]`).
 	ECSCompatibility string
+
+	// buildCodec is set by Registry.Build (see BuildCodec).
+	buildCodec func(name string) (Codec, error)
+}
+
+// BuildCodec builds the codec called name with its default settings, for
+// plugins that pick codecs by name at Init (the http input's
+// additional_codecs). The codec gets the plugin's ECS mode and is closed
+// with the plugin. It is only available during Init.
+func (c *Context) BuildCodec(name string) (Codec, error) {
+	if c.buildCodec == nil {
+		return nil, errors.New("no codec registry in this context")
+	}
+	return c.buildCodec(name)
 }
 
 // ECS reports whether the plugin should use ECS-compatible field names:

@@ -227,3 +227,64 @@ func mustPanic(t *testing.T, what string, f func()) {
 	}()
 	f()
 }
+
+// picker builds codecs by name at Init, as the http input's
+// additional_codecs does.
+type picker struct {
+	Names []string
+	built []plugin.Codec
+}
+
+func (p *picker) Settings(s *plugin.Settings) {
+	s.Strings(&p.Names, "names", "codec names").Default([]string{})
+}
+
+func (p *picker) Init(ctx *plugin.Context) error {
+	for _, n := range p.Names {
+		c, err := ctx.BuildCodec(n)
+		if err != nil {
+			return err
+		}
+		p.built = append(p.built, c)
+	}
+	return nil
+}
+
+func (p *picker) Run(context.Context, plugin.Queue) error { return nil }
+
+func TestContextBuildCodec(t *testing.T) {
+	r := registry()
+	r.Register(plugin.Spec{Kind: plugin.KindInput, Name: "picker", New: func() plugin.Plugin { return &picker{} }})
+	buildPicker := func(names string) (*plugin.Instance, error) {
+		src := "input { picker { names => [" + names + "] } }"
+		cfg, err := config.ParseString("t.conf", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Build(plugin.KindInput, cfg.Sections[0].Body[0].(*config.Plugin), &plugin.BuildEnv{
+			Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+	}
+	in, err := buildPicker(`"fake", "fake"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := in.Plugin.(*picker)
+	if len(p.built) != 2 || p.built[0] == p.built[1] {
+		t.Fatalf("built %v, want two distinct codecs", p.built)
+	}
+	if len(in.Codecs) != 2 {
+		t.Errorf("%d codec instances recorded for closing, want 2", len(in.Codecs))
+	}
+	_, err = buildPicker(`"fkae"`)
+	if err == nil || !strings.Contains(err.Error(), `unknown codec plugin "fkae"`) || !strings.Contains(err.Error(), `did you mean "fake"`) {
+		t.Fatalf("error %v, want an unknown codec with a suggestion", err)
+	}
+	if strings.Count(err.Error(), "t.conf:") != 1 {
+		t.Errorf("error should carry one position: %v", err)
+	}
+	var ctx plugin.Context
+	if _, err := ctx.BuildCodec("fake"); err == nil {
+		t.Error("BuildCodec outside Build should fail")
+	}
+}

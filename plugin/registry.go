@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -187,8 +188,33 @@ func (r *Registry) Build(kind Kind, p *config.Plugin, env *BuildEnv) (*Instance,
 	}
 	in.Common.ID = id
 	in.Common.ECSCompatibility = ecs
+	in.Context.buildCodec = func(name string) (Codec, error) {
+		cin, err := r.Build(KindCodec, &config.Plugin{Pos: p.Pos, Name: name}, &BuildEnv{
+			Config: env.Config, Logger: env.Logger, PipelineID: env.PipelineID,
+			DataDir: env.DataDir, ECSCompatibility: ecs,
+			NewID: func(*Spec) string { return id + "_codec_" + name },
+		})
+		if cin != nil {
+			in.Codecs = append(in.Codecs, cin)
+		}
+		if err != nil {
+			// The caller's error gets the plugin's position: keep only
+			// the messages.
+			if l, ok := err.(config.ErrorList); ok {
+				msgs := make([]string, len(l))
+				for i, e := range l {
+					msgs[i] = e.Msg
+				}
+				return nil, errors.New(strings.Join(msgs, "; "))
+			}
+			return nil, err
+		}
+		return cin.Plugin.(Codec), nil
+	}
 	if init, ok := in.Plugin.(Initializer); ok {
-		if err := init.Init(in.Context); err != nil {
+		err := init.Init(in.Context)
+		in.Context.buildCodec = nil
+		if err != nil {
 			return in, config.ErrorList{env.Config.Errorf(p.Pos, "%s %s: %v", kind, p.Name, err)}
 		}
 	}

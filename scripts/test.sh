@@ -22,6 +22,9 @@ step "python environment for the end-to-end tests (scripts/pyenv.sh)"
 scripts/pyenv.sh
 export SLUICE_PYTHON="${SLUICE_PYTHON:-$PWD/.cache/pyenv/bin/python}"
 
+step "rsyslog for the syslog input's interoperability test (scripts/rsyslog.sh)"
+scripts/rsyslog.sh
+
 step "go test -race (unit, integration and end-to-end)"
 go test -race -count=1 -timeout 20m ./...
 

@@ -243,14 +243,31 @@ func decryptKey(keyPEM []byte, passphrase string) ([]byte, error) {
 				return nil, errors.New("the key is encrypted: set ssl_key_passphrase")
 			}
 			der, err := x509.DecryptPEMBlock(b, []byte(passphrase)) //nolint:staticcheck
+			if err == nil && !isPrivateKey(der) {
+				// Legacy PEM encryption has no integrity check: a wrong
+				// passphrase passes the padding check 1 time in 256 and
+				// yields garbage.
+				err = errors.New("the result is not a private key")
+			}
 			if err != nil {
-				return nil, fmt.Errorf("decrypt: %w", err)
+				return nil, fmt.Errorf("decrypt: %w (is ssl_key_passphrase right?)", err)
 			}
 			return pem.EncodeToMemory(&pem.Block{Type: b.Type, Bytes: der}), nil
 		case strings.HasSuffix(b.Type, "PRIVATE KEY"):
 			return keyPEM, nil
 		}
 	}
+}
+
+func isPrivateKey(der []byte) bool {
+	if _, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+		return true
+	}
+	if _, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		return true
+	}
+	_, err := x509.ParseECPrivateKey(der)
+	return err == nil
 }
 
 // loadPool reads CA certificates from PEM files or directories of them

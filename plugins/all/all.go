@@ -12,8 +12,11 @@ import (
 
 	// Inputs.
 	_ "github.com/sluicelog/sluice/plugins/inputs/beats"
+	_ "github.com/sluicelog/sluice/plugins/inputs/gelf"
 	_ "github.com/sluicelog/sluice/plugins/inputs/generator"
+	_ "github.com/sluicelog/sluice/plugins/inputs/http"
 	_ "github.com/sluicelog/sluice/plugins/inputs/stdin"
+	_ "github.com/sluicelog/sluice/plugins/inputs/syslog"
 	_ "github.com/sluicelog/sluice/plugins/inputs/tcp"
 	_ "github.com/sluicelog/sluice/plugins/inputs/udp"
 
