@@ -169,10 +169,10 @@ func TestFilter(t *testing.T) {
 			ok:   true, want: time.Date(2024, 7, 1, 6, 30, 0, 0, time.UTC),
 		},
 		{
-			name:   "target field",
-			conf:   `date { match => ["[log][ts]", "yyyyMMdd"] target => "[parsed]" timezone => "UTC" }`,
-			in:     map[string]any{"log": map[string]any{"ts": "20200229"}},
-			ok:     true, want: time.Date(2020, 2, 29, 0, 0, 0, 0, time.UTC),
+			name: "target field",
+			conf: `date { match => ["[log][ts]", "yyyyMMdd"] target => "[parsed]" timezone => "UTC" }`,
+			in:   map[string]any{"log": map[string]any{"ts": "20200229"}},
+			ok:   true, want: time.Date(2020, 2, 29, 0, 0, 0, 0, time.UTC),
 			target: "parsed",
 		},
 		{
