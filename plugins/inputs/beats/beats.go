@@ -52,6 +52,9 @@ var (
 
 // Input is the beats input.
 type Input struct {
+	// Listening offers Ready and Addr (tests bind port 0).
+	netutil.Listening
+
 	Host                      string
 	Port                      int
 	Codec                     plugin.Codec
@@ -96,11 +99,9 @@ type Input struct {
 	pushMax      int           // events pushed at once
 	pushMaxBytes int           // payload bytes pushed at once
 
-	mu    sync.Mutex
-	ln    net.Listener
-	addr  net.Addr
-	ready chan struct{}
-	srv   netutil.Server
+	mu  sync.Mutex
+	ln  net.Listener
+	srv netutil.Server
 }
 
 var (
@@ -363,7 +364,7 @@ func (in *Input) Open(ctx context.Context) error {
 	addr := net.JoinHostPort(in.Host, strconv.Itoa(in.Port))
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		in.markReady(nil)
+		in.MarkReady(nil)
 		return fmt.Errorf("beats: listen on %s: %w", addr, err)
 	}
 	in.mu.Lock()
@@ -372,7 +373,7 @@ func (in *Input) Open(ctx context.Context) error {
 	}
 	in.ln = ln
 	in.mu.Unlock()
-	in.markReady(ln.Addr())
+	in.MarkReady(ln.Addr())
 	in.log.Info("listening", "protocol", "beats", "address", ln.Addr().String(), "ssl_enabled", in.tlsCfg != nil)
 	return nil
 }
@@ -413,37 +414,5 @@ func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 	return nil
 }
 
-// Ready is closed once the input listens (or failed to); then Addr
-// returns the bound address (nil on failure).
-func (in *Input) Ready() <-chan struct{} {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	return in.ready
-}
-
-// Addr returns the address the server listens on, once Ready is closed.
-func (in *Input) Addr() net.Addr {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.addr
-}
-
 // ActiveConnections returns the number of open connections.
 func (in *Input) ActiveConnections() int { return in.srv.Active() }
-
-func (in *Input) markReady(a net.Addr) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.addr = a
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	select {
-	case <-in.ready:
-	default:
-		close(in.ready)
-	}
-}
