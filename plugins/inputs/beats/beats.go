@@ -271,27 +271,12 @@ func (in *Input) resolveEnrich() ([]string, error) {
 
 func (in *Input) initTLS() error {
 	if !in.SSLEnabled {
-		var ignored []string
-		for _, st := range in.settings.ssl {
-			if st.Set {
-				ignored = append(ignored, st.Name)
-			}
-		}
-		if len(ignored) > 0 {
+		if ignored := netutil.IgnoredTLSSettings(in.settings.ssl); len(ignored) > 0 {
 			in.log.Warn("SSL settings are ignored because ssl_enabled is false", "settings", ignored)
 		}
 		return nil
 	}
-	if in.SSLCertificate == "" || in.SSLKey == "" {
-		return errors.New("`ssl_certificate` and `ssl_key` are required when `ssl_enabled => true`")
-	}
-	if in.SSLClientAuthentication != "none" && len(in.SSLCertificateAuthorities) == 0 {
-		return fmt.Errorf("`ssl_client_authentication => %s` needs `ssl_certificate_authorities`", in.SSLClientAuthentication)
-	}
-	if in.SSLClientAuthentication == "none" && len(in.SSLCertificateAuthorities) > 0 {
-		return errors.New("`ssl_certificate_authorities` is set but `ssl_client_authentication` is `none`: set it to `optional` or `required`")
-	}
-	cfg, err := netutil.ServerConfig(&netutil.TLSOptions{
+	cfg, err := netutil.CheckedServerConfig(&netutil.TLSOptions{
 		Certificate:            in.SSLCertificate,
 		Key:                    in.SSLKey,
 		KeyPassphrase:          in.SSLKeyPassphrase,
@@ -301,7 +286,7 @@ func (in *Input) initTLS() error {
 		CipherSuites:           in.SSLCipherSuites,
 	})
 	if err != nil {
-		return fmt.Errorf("TLS: %w", err)
+		return err
 	}
 	in.tlsCfg = cfg
 	return nil

@@ -304,27 +304,12 @@ func (in *Input) Init(ctx *plugin.Context) error {
 
 func (in *Input) initTLS() error {
 	if !in.SSLEnabled {
-		var ignored []string
-		for _, st := range in.sslSet {
-			if st.Set {
-				ignored = append(ignored, st.Name)
-			}
-		}
-		if len(ignored) > 0 {
+		if ignored := netutil.IgnoredTLSSettings(in.sslSet); len(ignored) > 0 {
 			in.log.Warn("SSL settings are ignored because ssl_enabled is false", "settings", ignored)
 		}
 		return nil
 	}
-	if in.SSLCertificate == "" || in.SSLKey == "" {
-		return errors.New("`ssl_enabled => true` needs `ssl_certificate` and `ssl_key`")
-	}
-	if in.SSLClientAuthentication != "none" && len(in.SSLCertificateAuthorities) == 0 {
-		return fmt.Errorf("`ssl_client_authentication => %s` needs `ssl_certificate_authorities`", in.SSLClientAuthentication)
-	}
-	if in.SSLClientAuthentication == "none" && len(in.SSLCertificateAuthorities) > 0 {
-		return errors.New("`ssl_certificate_authorities` needs `ssl_client_authentication` set to `optional` or `required`")
-	}
-	cfg, err := netutil.ServerConfig(&netutil.TLSOptions{
+	cfg, err := netutil.CheckedServerConfig(&netutil.TLSOptions{
 		Certificate:            in.SSLCertificate,
 		Key:                    in.SSLKey,
 		KeyPassphrase:          in.SSLKeyPassphrase,
@@ -334,7 +319,7 @@ func (in *Input) initTLS() error {
 		CipherSuites:           in.SSLCipherSuites,
 	})
 	if err != nil {
-		return fmt.Errorf("TLS: %w", err)
+		return err
 	}
 	cfg.NextProtos = []string{"http/1.1"}
 	in.tlsCfg = cfg

@@ -190,13 +190,7 @@ func (in *Input) Init(ctx *plugin.Context) error {
 func (in *Input) initTLS() error {
 	enabled := in.SSLEnabled || in.SSLEnable
 	if !enabled {
-		var ignored []string
-		for _, st := range in.settings.ssl {
-			if st.Set && st.Name != "ssl_enable" {
-				ignored = append(ignored, st.Name)
-			}
-		}
-		if len(ignored) > 0 {
+		if ignored := netutil.IgnoredTLSSettings(in.settings.ssl); len(ignored) > 0 {
 			in.log.Warn("SSL settings are ignored because ssl_enabled is false", "settings", ignored)
 		}
 		return nil
