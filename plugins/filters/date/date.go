@@ -38,9 +38,13 @@ the first that parses sets ` + "`target`" + ` (` + "`@timestamp`" + ` by default
 Patterns are compiled once, when the pipeline starts. A pattern without a year
 (syslog's ` + "`MMM dd HH:mm:ss`" + `) takes the current year, except that a December date
 seen in January belongs to last year and a January date seen in December to
-next year, as Logstash guesses. When the field holds an array, each element is
-parsed in turn and the last one wins; the event is tagged if any fails.
-A missing or null field leaves the event alone.
+next year, as Logstash guesses. A missing or null field leaves the event alone.
+
+When the field holds an array (a grok pattern that captured the same name
+twice), each element is parsed in turn and the last one wins; the event is
+tagged if any fails. Current Logstash versions fail on arrays; earlier ones
+parsed each element, as Sluice does. Numbers given to a Joda pattern are read
+as their decimal text (` + "`20240131`" + ` with ` + "`yyyyMMdd`" + `), where Logstash fails.
 
 When nothing parses, the event is tagged with ` + "`tag_on_failure`" + ` and the common
 options (` + "`add_field`" + `, ` + "`add_tag`" + `…) do not run.

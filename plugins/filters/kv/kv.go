@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/sluicelog/sluice/event"
@@ -31,8 +30,15 @@ under ` + "`target`" + `. Pairs are separated by any character of ` + "`field_sp
 brackets are removed. Tokens without a value separator are skipped. A key seen
 twice gets an array of values.
 
+A backslash escapes the next character (` + "`a=x\\ y`" + ` keeps the space; the backslash
+stays in the value). With ` + "`whitespace => lenient`" + ` spaces may surround the value
+separator (` + "`key = value`" + `); other blanks belong to keys and values, as in Logstash
+(` + "`a=1, b=2`" + ` with ` + "`field_split => \",\"`" + ` gives the key ` + "`\" b\"`" + `: add ` + "`trim_key => \" \"`" + `).
+
 Keys are cleaned in this order: ` + "`trim_key`" + `, ` + "`remove_char_key`" + `, ` + "`transform_key`" + `, then
-` + "`include_keys`" + ` / ` + "`exclude_keys`" + ` are checked, then ` + "`prefix`" + ` is added. Values get
+` + "`include_keys`" + ` / ` + "`exclude_keys`" + ` are checked, then ` + "`prefix`" + ` is added (` + "`prefix`" + `, ` + "`include_keys`" + ` and ` + "`exclude_keys`" + ` may use
+` + "`%{field}`" + `). ` + "`trim_*`" + ` and ` + "`remove_char_*`" + ` are the body of a regular-expression character
+class, as in Logstash (` + "`<>\\[\\],`" + `, ` + "`a-z`" + `). Values get
 ` + "`trim_value`" + `, ` + "`remove_char_value`" + ` and ` + "`transform_value`" + `. With ` + "`recursive`" + `, a value that
 itself holds pairs becomes an object.
 
@@ -80,8 +86,14 @@ type Filter struct {
 
 	fieldSplit, valueSplit splitter
 	strict                 bool
-	trimKey, trimValue     string
-	rmKey, rmValue         string
+	trimKey, trimValue     charClass
+	rmKey, rmValue         charClass
+	// dynamic is set when prefix, include_keys or exclude_keys hold
+	// %{field} references, rendered per event.
+	dynamic                bool
+	static                 keySettings
+	prefixTpl              *event.Template
+	includeTpl, excludeTpl []*event.Template
 	timeout                time.Duration
 	logger                 *slog.Logger
 }
@@ -105,7 +117,7 @@ func (f *Filter) Settings(s *plugin.Settings) {
 	s.Strings(&f.IncludeKeys, "include_keys", "Keep only these keys (compared before `prefix` is added).").Default([]string{})
 	s.Strings(&f.ExcludeKeys, "exclude_keys", "Drop these keys (compared before `prefix` is added).").Default([]string{})
 	s.String(&f.Prefix, "prefix", "Text put before every key.").Default("")
-	s.String(&f.TrimKey, "trim_key", "Characters removed from the start and end of keys (backslash escapes allowed: `\\[`).").Example(`"<>\\[\\],"`)
+	s.String(&f.TrimKey, "trim_key", "Characters removed from the start and end of keys: the body of a regular-expression character class.").Example(`"<>\\[\\],"`)
 	s.String(&f.TrimValue, "trim_value", "Characters removed from the start and end of values.").Example(`"<>\\[\\],"`)
 	s.String(&f.RemoveCharKey, "remove_char_key", "Characters removed anywhere in keys.").Example(`"<>\\[\\],"`)
 	s.String(&f.RemoveCharValue, "remove_char_value", "Characters removed anywhere in values.").Example(`"<>\\[\\],"`)
@@ -134,12 +146,40 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 		return err
 	}
 	f.strict = f.Whitespace == "strict"
-	f.trimKey, f.trimValue = charSet(f.TrimKey), charSet(f.TrimValue)
-	f.rmKey, f.rmValue = charSet(f.RemoveCharKey), charSet(f.RemoveCharValue)
+	for _, c := range []struct {
+		dst        *charClass
+		name, body string
+	}{
+		{&f.trimKey, "trim_key", f.TrimKey}, {&f.trimValue, "trim_value", f.TrimValue},
+		{&f.rmKey, "remove_char_key", f.RemoveCharKey}, {&f.rmValue, "remove_char_value", f.RemoveCharValue},
+	} {
+		if *c.dst, err = newCharClass(c.name, c.body); err != nil {
+			return err
+		}
+	}
+	if f.prefixTpl, err = event.ParseTemplate(f.Prefix); err != nil {
+		return fmt.Errorf("prefix: %w", err)
+	}
+	f.dynamic = !f.prefixTpl.IsStatic()
+	for _, l := range []struct {
+		dst  *[]*event.Template
+		name string
+		keys []string
+	}{{&f.includeTpl, "include_keys", f.IncludeKeys}, {&f.excludeTpl, "exclude_keys", f.ExcludeKeys}} {
+		for _, k := range l.keys {
+			tpl, err := event.ParseTemplate(k)
+			if err != nil {
+				return fmt.Errorf("%s: %w", l.name, err)
+			}
+			f.dynamic = f.dynamic || !tpl.IsStatic()
+			*l.dst = append(*l.dst, tpl)
+		}
+	}
 	if f.TimeoutMillis < 0 {
 		return fmt.Errorf("timeout_millis must not be negative")
 	}
 	f.timeout = time.Duration(f.TimeoutMillis) * time.Millisecond
+	f.static = keySettings{prefix: f.Prefix, include: f.IncludeKeys, exclude: f.ExcludeKeys}
 	return nil
 }
 
@@ -161,6 +201,24 @@ func newSplitter(name, chars, pattern string) (splitter, error) {
 	return splitter{chars: c}, nil
 }
 
+// keySettings are prefix, include_keys and exclude_keys as they apply to
+// one event.
+type keySettings struct {
+	prefix           string
+	include, exclude []string
+}
+
+func (f *Filter) renderKeys(e *event.Event) *keySettings {
+	ks := &keySettings{prefix: f.prefixTpl.Render(e)}
+	for _, t := range f.includeTpl {
+		ks.include = append(ks.include, t.Render(e))
+	}
+	for _, t := range f.excludeTpl {
+		ks.exclude = append(ks.exclude, t.Render(e))
+	}
+	return ks
+}
+
 // errTimeout stops a parse that ran out of time.
 type timeoutError struct{}
 
@@ -176,10 +234,14 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 	if f.timeout > 0 {
 		deadline = time.Now().Add(f.timeout)
 	}
+	ks := &f.static
+	if f.dynamic {
+		ks = f.renderKeys(e)
+	}
 	var kv orderedMap
 	switch x := v.(type) {
 	case string:
-		if err := f.parseInto(&kv, x, deadline, 0); err != nil {
+		if err := f.parseInto(&kv, x, ks, deadline, 0); err != nil {
 			f.timedOut(e)
 			return false
 		}
@@ -189,7 +251,7 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 			if !ok {
 				continue
 			}
-			if err := f.parseInto(&kv, s, deadline, 0); err != nil {
+			if err := f.parseInto(&kv, s, ks, deadline, 0); err != nil {
 				f.timedOut(e)
 				return false
 			}
@@ -237,7 +299,7 @@ func hashValue(v any) any {
 const maxDepth = 8
 
 // parseInto adds the pairs of s to kv.
-func (f *Filter) parseInto(kv *orderedMap, s string, deadline time.Time, depth int) error {
+func (f *Filter) parseInto(kv *orderedMap, s string, ks *keySettings, deadline time.Time, depth int) error {
 	var err error
 	n := 0
 	f.scan(s, func(key, value string) bool {
@@ -246,21 +308,21 @@ func (f *Filter) parseInto(kv *orderedMap, s string, deadline time.Time, depth i
 			err = timeoutError{}
 			return false
 		}
-		key = strings.Trim(key, f.trimKey)
-		key = removeChars(key, f.rmKey)
+		key = f.trimKey.trimString(key)
+		key = f.rmKey.removeString(key)
 		key = transform(key, f.TransformKey)
 		if key == "" {
 			return true
 		}
-		if len(f.IncludeKeys) > 0 && !slices.Contains(f.IncludeKeys, key) {
+		if len(ks.include) > 0 && !slices.Contains(ks.include, key) {
 			return true
 		}
-		if slices.Contains(f.ExcludeKeys, key) {
+		if slices.Contains(ks.exclude, key) {
 			return true
 		}
-		key = f.Prefix + key
-		value = strings.Trim(value, f.trimValue)
-		value = removeChars(value, f.rmValue)
+		key = ks.prefix + key
+		value = f.trimValue.trimString(value)
+		value = f.rmValue.removeString(value)
 		value = transform(value, f.TransformValue)
 		if value == "" && !f.AllowEmptyValues {
 			return true
@@ -268,7 +330,7 @@ func (f *Filter) parseInto(kv *orderedMap, s string, deadline time.Time, depth i
 		var val any = value
 		if f.Recursive && depth < maxDepth && f.hasValueSplit(value) {
 			var inner orderedMap
-			if err = f.parseInto(&inner, value, deadline, depth+1); err != nil {
+			if err = f.parseInto(&inner, value, ks, deadline, depth+1); err != nil {
 				return false
 			}
 			if inner.len() > 0 {

@@ -181,6 +181,41 @@ func TestFilter(t *testing.T) {
 			want: map[string]any{"a": "1", "b": "2"},
 		},
 		{
+			name: "lenient keeps blanks that are not separators, as Logstash does",
+			conf: `kv { field_split => "," }`,
+			in:   "a = 1, b=2",
+			ok:   true,
+			want: map[string]any{"a ": "1", " b": "2"},
+		},
+		{
+			name: "backslash escapes a separator in a value",
+			conf: `kv { }`,
+			in:   `path=C:\Program\ Files x=1`,
+			ok:   true,
+			want: map[string]any{"path": `C:\Program\ Files`, "x": "1"},
+		},
+		{
+			name: "escaped quote inside a quoted value",
+			conf: `kv { }`,
+			in:   `msg="say \"hi\"" x=1`,
+			ok:   true,
+			want: map[string]any{"msg": `say \"hi\"`, "x": "1"},
+		},
+		{
+			name: "trim_value is a character class",
+			conf: `kv { trim_value => "0-9" }`,
+			in:   "a=12abc34 b=x",
+			ok:   true,
+			want: map[string]any{"a": "abc", "b": "x"},
+		},
+		{
+			name: "prefix and include_keys from the event",
+			conf: `kv { source => "message" prefix => "%{[@metadata][p]}_" include_keys => ["%{[@metadata][k]}"] }`,
+			in:   "a=1 b=2",
+			ok:   true,
+			want: map[string]any{"x_b": "2"},
+		},
+		{
 			name: "no pairs: not matched",
 			conf: `kv { }`,
 			in:   "just some words",
@@ -192,6 +227,8 @@ func TestFilter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := build(t, tt.conf)
 			e := event.FromMap(map[string]any{"@timestamp": ts0, "message": tt.in})
+			_ = e.SetField("[@metadata][p]", "x")
+			_ = e.SetField("[@metadata][k]", "b")
 			if got := f.Filter(e, nil); got != tt.ok {
 				t.Errorf("Filter returned %v, want %v", got, tt.ok)
 			}

@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -23,12 +24,36 @@ func (sp *splitter) next(s string, from int) (start, end int) {
 		}
 		return from + loc[0], from + loc[1]
 	}
-	i := strings.IndexAny(s[from:], sp.chars)
-	if i < 0 {
-		return -1, -1
+	// A backslash escapes the next character, as in Logstash.
+	for {
+		i := strings.IndexAny(s[from:], sp.chars)
+		if i < 0 {
+			return -1, -1
+		}
+		if b := strings.IndexByte(s[from:from+i], '\\'); b >= 0 {
+			from += b + 2
+			if from >= len(s) {
+				return -1, -1
+			}
+			continue
+		}
+		_, n := utf8.DecodeRuneInString(s[from+i:])
+		return from + i, from + i + n
 	}
-	_, n := utf8.DecodeRuneInString(s[from+i:])
-	return from + i, from + i + n
+}
+
+// closing returns the index of the first c in s at or after from that is
+// not escaped by a backslash, or -1.
+func closing(s string, from int, c byte) int {
+	for i := from; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case c:
+			return i
+		}
+	}
+	return -1
 }
 
 // at returns the end of a separator starting exactly at pos, or -1.
@@ -60,17 +85,13 @@ var closers = map[byte]byte{'"': '"', '\'': '\'', '(': ')', '[': ']', '<': '>'}
 func (f *Filter) scan(s string, yield func(key, value string) bool) {
 	pos := 0
 	for pos < len(s) {
-		// Skip field separators (and, leniently, blanks) before a key.
+		// Skip field separators before a key.
 		for pos < len(s) {
-			if e := f.fieldSplit.at(s, pos); e > pos {
-				pos = e
-				continue
+			e := f.fieldSplit.at(s, pos)
+			if e <= pos {
+				break
 			}
-			if !f.strict && isBlank(s[pos]) {
-				pos++
-				continue
-			}
-			break
+			pos = e
 		}
 		if pos >= len(s) {
 			return
@@ -96,14 +117,16 @@ func (f *Filter) scan(s string, yield func(key, value string) bool) {
 				return // no more pairs
 			}
 			fs, fe := f.fieldSplit.next(s, pos)
-			if fs >= 0 && fs < vs && (f.strict || !allBlank(s[fs:vs])) {
-				// A token without a value: skip it.
-				pos = fe
-				continue
-			}
 			keyEnd, valStart = vs, ve
-			if !f.strict {
-				keyEnd = trimBlanksRight(s, keyStart, keyEnd)
+			if fs >= 0 && fs < vs {
+				// Leniently, spaces that are field separators may stand
+				// before the value separator ("key = value").
+				if f.strict || !allBlank(s[fs:vs]) {
+					// A token without a value: skip it.
+					pos = fe
+					continue
+				}
+				keyEnd = fs
 			}
 		}
 		key := s[keyStart:keyEnd]
@@ -128,9 +151,9 @@ func (f *Filter) value(s string, pos int) (string, int) {
 	if pos < len(s) {
 		open := s[pos]
 		if close, ok := closers[open]; ok && (open == '"' || open == '\'' || f.IncludeBrackets) {
-			if j := strings.IndexByte(s[pos+1:], close); j >= 0 {
-				end := pos + 1 + j + 1
-				if end == len(s) || f.fieldSplit.at(s, end) > end || (!f.strict && isBlank(s[end])) {
+			if j := closing(s, pos+1, close); j >= 0 {
+				end := j + 1
+				if end == len(s) || f.fieldSplit.at(s, end) > end {
 					return s[pos+1 : end-1], end
 				}
 			}
@@ -143,7 +166,8 @@ func (f *Filter) value(s string, pos int) (string, int) {
 	return s[pos:fs], fe
 }
 
-func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+// isBlank: lenient mode allows spaces (only) around the value separator.
+func isBlank(c byte) bool { return c == ' ' }
 
 func allBlank(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -161,15 +185,8 @@ func skipBlanks(s string, i int) int {
 	return i
 }
 
-func trimBlanksRight(s string, start, end int) int {
-	for end > start && isBlank(s[end-1]) {
-		end--
-	}
-	return end
-}
-
-// charSet reads a trim_* or remove_char_* setting: the characters it lists,
-// with backslash escapes (`\[` is '[', `\t` a tab).
+// charSet reads field_split or value_split: the characters it lists, with
+// backslash escapes (`\t` a tab, `\s` any blank, `\[` a bracket).
 func charSet(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
@@ -195,6 +212,39 @@ func charSet(s string) string {
 	return b.String()
 }
 
+// charClass is a trim_* or remove_char_* setting: the body of a regular
+// expression character class, as Logstash reads it (`<>\[\],`, `a-z`).
+type charClass struct {
+	trim, remove *regexp.Regexp
+}
+
+func newCharClass(name, body string) (charClass, error) {
+	if body == "" {
+		return charClass{}, nil
+	}
+	cls := "[" + body + "]"
+	rm, err := regexp.Compile(cls)
+	if err != nil {
+		return charClass{}, fmt.Errorf("%s %q is not a valid character class: %w", name, body, err)
+	}
+	trim := regexp.MustCompile("^" + cls + "+|" + cls + "+$")
+	return charClass{trim: trim, remove: rm}, nil
+}
+
+func (c charClass) trimString(s string) string {
+	if c.trim == nil || s == "" {
+		return s
+	}
+	return c.trim.ReplaceAllString(s, "")
+}
+
+func (c charClass) removeString(s string) string {
+	if c.remove == nil || s == "" {
+		return s
+	}
+	return c.remove.ReplaceAllString(s, "")
+}
+
 // transform applies lowercase, uppercase or capitalize.
 func transform(s, how string) string {
 	switch how {
@@ -210,16 +260,4 @@ func transform(s, how string) string {
 		return string(unicode.ToUpper(r)) + strings.ToLower(s[n:])
 	}
 	return s
-}
-
-func removeChars(s, set string) string {
-	if set == "" || !strings.ContainsAny(s, set) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if strings.ContainsRune(set, r) {
-			return -1
-		}
-		return r
-	}, s)
 }
