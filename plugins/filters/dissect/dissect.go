@@ -32,7 +32,7 @@ rest of the line. Text before the first section must match literally.
 |---|---|
 | ` + "`%{name}`" + `, ` + "`%{[a][b]}`" + ` | store the text in the field |
 | ` + "`%{}`" + `, ` + "`%{?name}`" + ` | skip the text (a named skip can be used as a key by ` + "`&`" + `) |
-| ` + "`%{+name}`" + `, ` + "`%{+name/2}`" + ` | append to ` + "`name`" + `, joined by the delimiter before the section; ` + "`/N`" + ` orders the parts |
+| ` + "`%{+name}`" + `, ` + "`%{+name/2}`" + ` | append to ` + "`name`" + ` (also to a value the event already holds), joined by the delimiter before the section (a space for the first section); ` + "`/N`" + ` orders the parts |
 | ` + "`%{&name}`" + ` | store the text in the field named by the value of ` + "`name`" + ` (` + "`%{?k}=%{&k}`" + `) |
 | ` + "`%{name->}`" + ` | after this section, skip repeats of the following delimiter (padding) |
 
@@ -43,7 +43,8 @@ fields into ` + "`int`" + ` or ` + "`float`" + `; a value that is not a number s
 debug level).
 
 Differences from Logstash: two sections with no delimiter between them are a
-configuration error rather than an ambiguous split.`,
+configuration error rather than an ambiguous split; text before the first
+section must match (Logstash skips that many characters without comparing).`,
 		Example: example,
 		New:     func() plugin.Plugin { return &Filter{} },
 	})
@@ -158,7 +159,13 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 			continue
 		}
 		for _, c := range caps {
-			if err := e.SetField(c.key, c.value); err != nil {
+			val := c.value
+			if c.onto {
+				if old, ok := e.GetField(c.key); ok && old != nil {
+					val = event.ValueString(old) + c.joiner + val
+				}
+			}
+			if err := e.SetField(c.key, val); err != nil {
 				f.fail(e, m, s, err.Error())
 				failed = true
 				break

@@ -43,6 +43,9 @@ type dissector struct {
 	sections []section
 	// appendNames are the names with append sections, in pattern order.
 	appendNames []string
+	// appendOnto tells, per append name, whether the value is appended to
+	// what the event already holds (no plain %{name} section).
+	appendOnto map[string]bool
 }
 
 // compile parses a dissect pattern such as "%{ts} %{+ts} %{host} %{msg}".
@@ -79,7 +82,12 @@ func compile(p string) (*dissector, error) {
 				return nil, fmt.Errorf("dissect pattern %q: %%{%s} is followed directly by another section; sections need a delimiter between them", clip(p), sec.name)
 			}
 		}
+		// Appended values are joined by the delimiter before their
+		// section; the first section has none, and a space is used.
 		sec.joiner = prevDelim
+		if len(d.sections) == 0 {
+			sec.joiner = " "
+		}
 		prevDelim = sec.delim
 		if sec.kind != kAppend {
 			sec.order = len(d.sections)
@@ -93,11 +101,17 @@ func compile(p string) (*dissector, error) {
 			return nil, fmt.Errorf("dissect pattern %q has more than %d sections", clip(p), maxFields)
 		}
 	}
-	// A plain %{a} alongside %{+a} starts the appended value.
+	// A plain %{a} alongside %{+a} starts the appended value (and
+	// replaces what the event held).
+	d.appendOnto = make(map[string]bool, len(d.appendNames))
+	for _, n := range d.appendNames {
+		d.appendOnto[n] = true
+	}
 	for i := range d.sections {
 		s := &d.sections[i]
 		if s.kind == kNormal && seenAppend[s.name] {
 			s.kind, s.order = kAppend, -1
+			d.appendOnto[s.name] = false
 		}
 	}
 	return d, nil
@@ -145,8 +159,12 @@ func parseSection(s string) (section, error) {
 }
 
 // capture is one value found by a dissection, to be stored under key.
+// When onto is set, the value is appended to the field's current value
+// (if any) after joiner.
 type capture struct {
 	key, value string
+	onto       bool
+	joiner     string
 }
 
 // appendPart is one piece of an appended value.
@@ -192,14 +210,14 @@ func (d *dissector) dissect(dst []capture, s string, lookup func(string) (string
 		sec := &d.sections[i]
 		switch sec.kind {
 		case kNormal:
-			dst = append(dst, capture{sec.name, vals[i]})
+			dst = append(dst, capture{key: sec.name, value: vals[i]})
 		case kIndirect:
 			key, ok := d.captured(sec.name, vals)
 			if !ok && lookup != nil {
 				key, ok = lookup(sec.name)
 			}
 			if ok && key != "" {
-				dst = append(dst, capture{key, vals[i]})
+				dst = append(dst, capture{key: key, value: vals[i]})
 			}
 		}
 	}
@@ -211,20 +229,15 @@ func (d *dissector) dissect(dst []capture, s string, lookup func(string) (string
 				parts = append(parts, appendPart{sec.order, i, sec.joiner, vals[i]})
 			}
 		}
-		// Joiners stay where the pattern puts them; values move by order.
-		joiners := make([]string, len(parts))
-		for k := range parts {
-			joiners[k] = parts[k].joiner
-		}
 		sort.SliceStable(parts, func(a, b int) bool { return parts[a].order < parts[b].order })
 		var b strings.Builder
 		for k, p := range parts {
 			if k > 0 {
-				b.WriteString(joiners[k])
+				b.WriteString(p.joiner)
 			}
 			b.WriteString(p.value)
 		}
-		dst = append(dst, capture{name, b.String()})
+		dst = append(dst, capture{key: name, value: b.String(), onto: d.appendOnto[name], joiner: parts[0].joiner})
 	}
 	return dst, true
 }
