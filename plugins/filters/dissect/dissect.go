@@ -3,7 +3,6 @@
 package dissect
 
 import (
-	"context"
 	_ "embed"
 	"fmt"
 	"log/slog"
@@ -39,8 +38,10 @@ rest of the line. Text before the first section must match literally.
 Fields whose text is empty are set to the empty string. A line that does not fit
 the pattern leaves the event unchanged and tags it with ` + "`tag_on_failure`" + `. A
 missing, null or empty source field is left alone. ` + "`convert_datatype`" + ` then turns
-fields into ` + "`int`" + ` or ` + "`float`" + `; a value that is not a number stays as text (logged at
-debug level).
+fields into ` + "`int`" + ` (64 bits; ` + "`12.7`" + ` becomes 12) or ` + "`float`" + `; a value that is not a number
+stays as text and the event is tagged ` + "`_dataconversionuncoercible_<field>_<type>`" + `, a
+missing field ` + "`_dataconversionnullvalue_<field>_<type>`" + `, as in Logstash. Conversions
+run after every mapping, and also without any mapping.
 
 Differences from Logstash: two sections with no delimiter between them are a
 configuration error rather than an ambiguous split; text before the first
@@ -185,35 +186,56 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 	return true
 }
 
+// convert converts one field, tagging the event as Logstash does when the
+// field is missing (_dataconversionnullvalue_<field>_<type>) or not a
+// number (_dataconversionuncoercible_<field>_<type>).
 func (f *Filter) convert(e *event.Event, c conversion) {
-	v, ok := e.Get(c.field)
-	if !ok {
-		return
-	}
-	s, ok := v.(string)
-	if !ok {
-		return
-	}
-	t := strings.TrimSpace(s)
-	var out any
+	typ := "int"
 	if c.float {
-		x, err := strconv.ParseFloat(t, 64)
-		if err != nil {
-			f.debug("convert_datatype: not a float", "field", c.field.String(), "value", clip(s))
-			return
+		typ = "float"
+	}
+	v, ok := e.Get(c.field)
+	if !ok || v == nil {
+		e.AddTag("_dataconversionnullvalue_" + c.field.String() + "_" + typ)
+		return
+	}
+	var t string
+	switch x := v.(type) {
+	case string:
+		t = strings.TrimSpace(x)
+	case int64:
+		if c.float {
+			_ = e.Set(c.field, float64(x))
 		}
+		return
+	case float64:
+		if !c.float && !math.IsNaN(x) && math.Abs(x) < 1<<63 {
+			_ = e.Set(c.field, int64(x))
+		}
+		return
+	default:
+		t = event.ValueString(v)
+	}
+	var out any
+	x, err := strconv.ParseFloat(t, 64)
+	switch {
+	case err != nil || math.IsNaN(x) || math.IsInf(x, 0):
+		e.AddTag("_dataconversionuncoercible_" + c.field.String() + "_" + typ)
+		f.log().Warn("dissect: value cannot be converted", "field", c.field.String(), "type", typ, "value", clip(t))
+		return
+	case c.float:
 		out = x
-	} else {
-		x, err := strconv.ParseInt(t, 10, 64)
+	default:
+		n, err := strconv.ParseInt(t, 10, 64)
 		if err != nil {
-			fl, ferr := strconv.ParseFloat(t, 64)
-			if ferr != nil || math.IsNaN(fl) || math.IsInf(fl, 0) || math.Abs(fl) >= 1<<63 {
-				f.debug("convert_datatype: not an int", "field", c.field.String(), "value", clip(s))
+			if math.Abs(x) >= 1<<63 {
+				e.AddTag("_dataconversionuncoercible_" + c.field.String() + "_" + typ)
+				f.log().Warn("dissect: value out of the int range", "field", c.field.String(), "value", clip(t))
 				return
 			}
-			x = int64(fl)
+			n = int64(x) // "12.7" is 12, as in Logstash
 		}
-		out = x
+		out = n
 	}
 	_ = e.Set(c.field, out)
 }
@@ -222,15 +244,12 @@ func (f *Filter) fail(e *event.Event, m *mapping, s, why string) {
 	for _, t := range f.TagOnFailure {
 		e.AddTag(t)
 	}
-	f.debug("dissect failed", "field", m.source.String(), "pattern", clip(m.d.pattern), "value", clip(s), "reason", why)
+	f.log().Debug("dissect failed", "field", m.source.String(), "pattern", clip(m.d.pattern), "value", clip(s), "reason", why)
 }
 
-func (f *Filter) debug(msg string, args ...any) {
-	l := f.logger
-	if l == nil {
-		l = slog.Default()
+func (f *Filter) log() *slog.Logger {
+	if f.logger == nil {
+		return slog.Default()
 	}
-	if l.Enabled(context.Background(), slog.LevelDebug) {
-		l.Debug(msg, args...)
-	}
+	return f.logger
 }

@@ -102,7 +102,14 @@ func TestFilter(t *testing.T) {
 			conf: `dissect { mapping => { "message" => "%{a} %{b}" } convert_datatype => { "a" => "int" } }`,
 			in:   map[string]any{"message": "abc def"},
 			ok:   true,
-			want: map[string]any{"message": "abc def", "a": "abc", "b": "def"},
+			want: map[string]any{"message": "abc def", "a": "abc", "b": "def", "tags": []any{"_dataconversionuncoercible_a_int"}},
+		},
+		{
+			name: "convert_datatype alone: truncation and a missing field",
+			conf: `dissect { convert_datatype => { "cpu" => "int" "load" => "float" "gone" => "int" } }`,
+			in:   map[string]any{"cpu": "12.7", "load": " 0.5 "},
+			ok:   true,
+			want: map[string]any{"cpu": int64(12), "load": 0.5, "tags": []any{"_dataconversionnullvalue_gone_int"}},
 		},
 		{
 			name: "trailing delimiter",
