@@ -35,13 +35,15 @@ Quoting is strict, as Ruby's CSV library (which Logstash uses) is: a quoted
 cell may hold separators, line breaks and doubled quote characters; a quote
 inside an unquoted cell, text after a closing quote or an unclosed quote is a
 parse failure: the event is left unchanged and tagged with ` + "`tag_on_failure`" + `. An
-empty unquoted cell is null (` + "`skip_empty_columns`" + ` leaves it out); an empty quoted
-cell is the empty string.
+empty unquoted cell is null and an empty quoted cell the empty string;
+` + "`skip_empty_columns`" + ` leaves out both.
 
 ` + "`autodetect_column_names`" + ` takes the column names from the first row seen and drops
 that event; it needs a single pipeline worker to be meaningful, as in Logstash.
-` + "`skip_header`" + ` drops events whose row equals ` + "`columns`" + `. ` + "`skip_empty_rows`" + ` drops
-events whose row has no value. A missing or null source is left alone.
+` + "`skip_header`" + ` drops events whose row equals ` + "`columns`" + `. An empty source
+line is a parse failure, or with ` + "`skip_empty_rows`" + ` is tagged ` + "`_csvskippedemptyfield`" + `
+(drop such events with a conditional), as in Logstash. A missing or null source is
+left alone.
 
 ` + "`convert`" + ` turns columns into ` + "`integer`" + `, ` + "`float`" + `, ` + "`boolean`" + ` (` + "`true`" + ` / ` + "`false`" + `, any case),
 ` + "`date`" + ` or ` + "`date_time`" + ` (ISO-8601, RFC 1123, or ` + "`YYYY-MM-DD`" + `; a date alone is midnight
@@ -49,7 +51,9 @@ UTC); text that does not convert stays text.
 
 Differences from Logstash: ` + "`date`" + ` and ` + "`date_time`" + ` accept the formats above, not
 everything Ruby's Date.parse guesses at, and a date without a zone is UTC
-rather than the machine's zone; integers are decimal only.`,
+rather than the machine's zone; integers are decimal only (Ruby also reads
+` + "`0x1A`" + ` and octal ` + "`012`" + `). ` + "`tag_on_failure`" + ` is a Sluice setting (Logstash always
+uses ` + "`_csvparsefailure`" + `).`,
 		Example: example,
 		New:     func() plugin.Plugin { return &Filter{} },
 	})
@@ -101,8 +105,9 @@ func (f *Filter) Settings(s *plugin.Settings) {
 	s.Bool(&f.AutogenerateColumnNames, "autogenerate_column_names",
 		"Name cells beyond `columns` column1, column2... by position; when false they are dropped.").Default(true)
 	s.Bool(&f.SkipHeader, "skip_header", "Drop events whose row equals `columns` (a header line).").Default(false)
-	s.Bool(&f.SkipEmptyColumns, "skip_empty_columns", "Leave out empty unquoted cells instead of storing null.").Default(false)
-	s.Bool(&f.SkipEmptyRows, "skip_empty_rows", "Drop events whose row has no value at all.").Default(false)
+	s.Bool(&f.SkipEmptyColumns, "skip_empty_columns", "Leave out empty cells instead of storing null or the empty string.").Default(false)
+	s.Bool(&f.SkipEmptyRows, "skip_empty_rows",
+		"Tag events whose source line is empty with `_csvskippedemptyfield` instead of `tag_on_failure`.").Default(false)
 	s.Hash(&f.Convert, "convert", "Column name => integer, float, date, date_time or boolean.").
 		Example(`{ "status" => "integer" "ok" => "boolean" }`)
 	s.Strings(&f.TagOnFailure, "tag_on_failure", "Tags added when the row cannot be parsed.").Default([]string{"_csvparsefailure"})
@@ -158,6 +163,19 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 	if !ok {
 		s = event.ValueString(v)
 	}
+	if s == "" {
+		// Logstash: an empty line has no values; it is tagged
+		// _csvskippedemptyfield with skip_empty_rows, else it fails.
+		if f.SkipEmptyRows {
+			e.AddTag("_csvskippedemptyfield")
+			return false
+		}
+		for _, t := range f.TagOnFailure {
+			e.AddTag(t)
+		}
+		f.log().Warn("error parsing csv: the source field is empty", "field", f.Source.String())
+		return false
+	}
 	var buf [32]cell
 	cells, err := parseLine(buf[:0], s, f.Separator, f.quote)
 	if err != nil {
@@ -165,12 +183,6 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 			e.AddTag(t)
 		}
 		f.log().Warn("error parsing csv", "field", f.Source.String(), "value", clip(s), "error", err)
-		return false
-	}
-	if isEmptyRow(cells) {
-		if f.SkipEmptyRows {
-			e.Cancel()
-		}
 		return false
 	}
 	columns := f.Columns
@@ -202,7 +214,7 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 		default:
 			continue
 		}
-		if c.null && f.SkipEmptyColumns {
+		if f.SkipEmptyColumns && (c.null || c.value == "") {
 			continue
 		}
 		var val any
@@ -253,15 +265,6 @@ func (f *Filter) ref(name string) (event.Ref, error) {
 		b.WriteString("[" + p + "]")
 	}
 	return event.ParseRef(b.String())
-}
-
-func isEmptyRow(cells []cell) bool {
-	for _, c := range cells {
-		if !c.null && c.value != "" {
-			return false
-		}
-	}
-	return true
 }
 
 func sameRow(columns []string, cells []cell) bool {
