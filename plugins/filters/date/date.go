@@ -271,7 +271,7 @@ func (f *Filter) parseJoda(jf *joda.Format, s string, loc *time.Location) (time.
 	now := f.now().In(loc)
 	t, err := jf.ParseDefaultYear(s, loc, now.Year())
 	if err != nil {
-		return t, err
+		return feb29(jf, s, loc, now.Year(), err)
 	}
 	// The month as written: read it in the zone the text was parsed in.
 	month := t.Month() // in the zone the text carried
@@ -285,6 +285,25 @@ func (f *Filter) parseJoda(jf *joda.Format, s string, loc *time.Location) (time.
 		return jf.ParseDefaultYear(s, loc, now.Year()+1)
 	}
 	return t, nil
+}
+
+// feb29 handles "Feb 29" without a year in a common year: Logstash parses
+// it in a leap year and then moves it to the guessed year, where Joda
+// clamps it to Feb 28. Only for patterns without a zone (the syslog case);
+// anything else keeps the original error.
+func feb29(jf *joda.Format, s string, loc *time.Location, year int, orig error) (time.Time, error) {
+	if jf.HasZone() {
+		return time.Time{}, orig
+	}
+	t, err := jf.ParseDefaultYear(s, loc, 2000)
+	if err != nil {
+		return time.Time{}, orig
+	}
+	w := t.In(loc)
+	if w.Month() != time.February || w.Day() != 29 {
+		return time.Time{}, orig
+	}
+	return time.Date(year, time.February, 28, w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc), nil
 }
 
 // parseISO parses ISO-8601; a time without an offset is read in loc.

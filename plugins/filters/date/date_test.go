@@ -97,6 +97,13 @@ func TestFilter(t *testing.T) {
 			ok:   true, want: time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC),
 		},
 		{
+			name: "Feb 29 without a year in a common year is Feb 28, as Joda clamps",
+			conf: `date { match => ["ts", "MMM dd HH:mm:ss"] timezone => "UTC" }`,
+			now:  time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC),
+			in:   map[string]any{"ts": "Feb 29 12:00:00"},
+			ok:   true, want: time.Date(2025, 2, 28, 12, 0, 0, 0, time.UTC),
+		},
+		{
 			name: "docs example: MMM dd yyyy HH:mm:ss",
 			conf: `date { match => ["logdate", "MMM dd yyyy HH:mm:ss", "MMM  d yyyy HH:mm:ss", "ISO8601"] timezone => "UTC" }`,
 			in:   map[string]any{"logdate": "Jan  2 2022 03:04:05"},
