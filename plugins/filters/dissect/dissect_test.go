@@ -228,7 +228,6 @@ func TestConfigErrors(t *testing.T) {
 		{`dissect { mapping => { "message" => "%{a" } }`, "unclosed"},
 		{`dissect { mapping => { "message" => "%{a}%{b}" } }`, "need a delimiter"},
 		{`dissect { mapping => { "message" => "%{+a/x} %{b}" } }`, "append order"},
-		{`dissect { mapping => { "message" => "%{a/2} %{b}" } }`, "only for append"},
 		{`dissect { mapping => { "message" => "%{+} %{b}" } }`, "missing field name"},
 		{`dissect { mapping => { "message" => "%{a} %{b}" } convert_datatype => { "a" => "bool" } }`, "not int or float"},
 		{`dissect { }`, "nothing to do"},

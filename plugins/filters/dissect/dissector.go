@@ -145,9 +145,6 @@ func parseSection(s string) (section, error) {
 		}
 	default:
 		sec.kind, sec.name = kNormal, s
-		if strings.ContainsRune(s, '/') && !strings.HasPrefix(s, "[") {
-			return sec, fmt.Errorf("ordering (/N) is only for append sections (%%{+name/N})")
-		}
 	}
 	if sec.name == "" {
 		return sec, fmt.Errorf("missing field name")
