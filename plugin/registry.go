@@ -68,6 +68,21 @@ func (r *Registry) Register(s Spec) {
 	m[s.Name] = &sp
 }
 
+// Clone returns a new registry holding the same specs, to which a caller
+// may add its own (sluice test adds its event feeder and collector).
+func (r *Registry) Clone() *Registry {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	c := NewRegistry()
+	for kind, m := range r.specs {
+		c.specs[kind] = make(map[string]*Spec, len(m))
+		for name, s := range m {
+			c.specs[kind][name] = s
+		}
+	}
+	return c
+}
+
 // Lookup finds a spec.
 func (r *Registry) Lookup(kind Kind, name string) (*Spec, bool) {
 	r.mu.RLock()

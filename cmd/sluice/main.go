@@ -59,6 +59,7 @@ Commands:
   serve    run a pipeline: sluice serve -f pipeline.conf | -e 'input { ... } output { ... }'
            (with neither, the built-in default pipeline: tcp and udp on port 5000 → stdout)
   check    validate a pipeline: sluice check -f pipeline.conf
+  test     run pipeline test cases: sluice test DIR (pipeline.conf, input, expected.ndjson)
   docs     write the plugin reference pages: sluice docs DIR
   version  print the version
 
@@ -75,6 +76,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdout, stderr, false)
 	case "check":
 		return serve(args[1:], stdout, stderr, true)
+	case "test":
+		return test(args[1:], stdout, stderr)
 	case "docs":
 		return docs(args[1:], stdout, stderr)
 	case "version", "--version", "-V":
