@@ -68,8 +68,8 @@ func TestFamilies(t *testing.T) {
 			"[source][address]": "83.149.9.216", "timestamp": "17/May/2015:10:05:03 +0000",
 			"[http][request][method]": "GET", "[url][original]": "/presentations/logstash-monitorama-2013/images/kibana-search.png", "[http][version]": "1.1",
 			"[http][response][status_code]": int64(200), "[http][response][body][bytes]": int64(203023),
-			"[http][request][referrer]":     "http://semicomplete.com/presentations/logstash-monitorama-2013/",
-			"[user_agent][original]":        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/32.0.1700.77 Safari/537.36",
+			"[http][request][referrer]": "http://semicomplete.com/presentations/logstash-monitorama-2013/",
+			"[user_agent][original]":    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/32.0.1700.77 Safari/537.36",
 		}},
 		// Common log with a user, an IPv6 client and no size (nginx writes 0, apache -).
 		{Legacy, "%{COMMONAPACHELOG}", `2001:db8::1 - frank [10/Oct/2000:13:55:36 -0700] "POST /login?next=%2F HTTP/1.0" 302 -`, map[string]any{

@@ -22,6 +22,7 @@ import (
 
 	// Filters.
 	_ "github.com/sluicelog/sluice/plugins/filters/drop"
+	_ "github.com/sluicelog/sluice/plugins/filters/grok"
 	_ "github.com/sluicelog/sluice/plugins/filters/json"
 	_ "github.com/sluicelog/sluice/plugins/filters/mutate"
 
