@@ -330,3 +330,25 @@ func BenchmarkTenPatternMiss(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }
+
+// The IPv6-free fast path gives exactly the full expression's captures.
+func TestLiteEquivalence(t *testing.T) {
+	lines := apacheLines(t)
+	lines = append(lines, `::1 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		`fe80::1%eth0 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
+	for _, set := range []string{Legacy, ECSV1} {
+		p, err := Compile("%{COMBINEDAPACHELOG}", defs(set, nil), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.lite == nil {
+			t.Fatal("no fast path for COMBINEDAPACHELOG")
+		}
+		full := &Pattern{re: p.re, anchored: p.anchored, captures: p.captures, behinds: p.behinds, literals: p.literals}
+		for _, l := range lines {
+			if got, want := p.Match(l), full.Match(l); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s: fast path differs on %q:\n got %v\nwant %v", set, l, got, want)
+			}
+		}
+	}
+}
