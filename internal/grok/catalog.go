@@ -157,11 +157,11 @@ const (
 var catalogs = map[string]map[string]string{}
 
 // builtinIPv6 is the catalog's IPV6; Pattern.lite relies on its shape.
-var builtinIPv6 string
+var builtinIPv6, builtinHostname string
 
 func init() {
 	b := mustParse(base)
-	builtinIPv6 = b["IPV6"]
+	builtinIPv6, builtinHostname = b["IPV6"], b["HOSTNAME"]
 	for name, overlay := range map[string]string{Legacy: legacy, ECSV1: ecsV1} {
 		m := make(map[string]string, len(b)+64)
 		for k, v := range b {

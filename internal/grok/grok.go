@@ -72,10 +72,11 @@ type Pattern struct {
 	captures  []Capture
 	behinds   []lookaround
 	numGroups int
-	// lite is the pattern with the catalog's IPV6 replaced by nothing: it
-	// gives the same result on text where no IPv6 address can start (no
-	// "::" and fewer than six ':'), and runs several times faster.
+	// lite is the pattern with the catalog's IPV6 removed and HOSTNAME's
+	// labels unbounded; see liteExact for when it may be used.
 	lite, liteAnchored *regexp.Regexp
+	liteIPv6           bool // lite drops the IPv6 branch
+	liteHostname       bool // lite has unbounded hostname labels
 }
 
 // Definitions looks pattern names up.
@@ -110,17 +111,25 @@ func Compile(expr string, defs Definitions, namedOnly bool) (*Pattern, error) {
 		}
 		p.literals = requiredLiterals(parsed)
 	}
-	if c.usedIPv6 {
+	if c.usedIPv6 || c.usedHostname {
+		// A variant without the IPv6 branch and with unbounded hostname
+		// labels: far smaller, so Go runs it with its backtracker instead
+		// of the NFA. It is exact on text where no IPv6 address can occur
+		// and no run of label characters is longer than a label may be.
 		lc := &compiler{defs: func(name string) (string, bool) {
-			if name == "IPV6" {
+			def, ok := defs(name)
+			switch {
+			case name == "IPV6" && def == builtinIPv6:
 				return `[^\x00-\x{10FFFF}]`, true
+			case name == "HOSTNAME" && def == builtinHostname:
+				return unboundedHostname, true
 			}
-			return defs(name)
+			return def, ok
 		}, namedOnly: namedOnly}
 		var lb strings.Builder
 		if lc.expand(&lb, expr, nil) == nil {
 			if lre, err := regexp.Compile(lb.String()); err == nil && lre.NumSubexp() == re.NumSubexp() {
-				p.lite = lre
+				p.lite, p.liteIPv6, p.liteHostname = lre, c.usedIPv6, c.usedHostname
 				if p.anchored != nil {
 					p.liteAnchored, _ = regexp.Compile(`^(?:` + lb.String() + `)`)
 				}
@@ -130,10 +139,35 @@ func Compile(expr string, defs Definitions, namedOnly bool) (*Pattern, error) {
 	return p, nil
 }
 
-// noIPv6 reports whether no IPv6 address (as the catalog's IPV6 defines
-// it) can occur in s: every such address holds "::" or six colons.
-func noIPv6(s string) bool {
-	return strings.Count(s, ":") < 6 && !strings.Contains(s, "::")
+// liteExact reports whether the lite variant gives the same result as
+// the full expression on s: no IPv6 address (as the catalog's IPV6
+// defines it) can occur in s — every such address holds "::" or six
+// colons — and no run of hostname label characters is longer than the
+// 63 bytes a label may have, so the label bound never applies.
+func (p *Pattern) liteExact(s string) bool {
+	colons, run := 0, 0
+	prevColon := false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch == ':' {
+			if prevColon && p.liteIPv6 {
+				return false
+			}
+			colons++
+			prevColon = true
+		} else {
+			prevColon = false
+		}
+		if ch >= '0' && ch <= '9' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch == '-' {
+			run++
+			if run > 63 && p.liteHostname {
+				return false
+			}
+		} else {
+			run = 0
+		}
+	}
+	return !p.liteIPv6 || colons < 6
 }
 
 func cleanRegexpError(err error) error {
@@ -176,7 +210,7 @@ func (p *Pattern) Match(s string) []int {
 		}
 	}
 	re, anchored := p.re, p.anchored
-	if p.lite != nil && noIPv6(s) {
+	if p.lite != nil && p.liteExact(s) {
 		re, anchored = p.lite, p.liteAnchored
 	}
 	if anchored != nil {
@@ -234,12 +268,13 @@ func (p *Pattern) behindOK(s string, m []int) bool {
 }
 
 type compiler struct {
-	defs      Definitions
-	namedOnly bool
-	captures  []Capture
-	behinds   []lookaround
-	groups    int // capture groups emitted so far
-	usedIPv6  bool
+	defs         Definitions
+	namedOnly    bool
+	captures     []Capture
+	behinds      []lookaround
+	groups       int // capture groups emitted so far
+	usedIPv6     bool
+	usedHostname bool
 }
 
 var errTooBig = errors.New("expanded expression is larger than 4 MiB")
@@ -389,6 +424,9 @@ func (c *compiler) reference(b *strings.Builder, ref string, stack []string) err
 	def, ok := c.defs(name)
 	if ok && name == "IPV6" && def == builtinIPv6 {
 		c.usedIPv6 = true
+	}
+	if ok && name == "HOSTNAME" && def == builtinHostname {
+		c.usedHostname = true
 	}
 	if !ok {
 		if len(stack) == 0 {
@@ -700,3 +738,5 @@ func floatPrefix(s string) int {
 	}
 	return i
 }
+
+const unboundedHostname = `\b(?:[0-9A-Za-z][0-9A-Za-z-]*)(?:\.(?:[0-9A-Za-z][0-9A-Za-z-]*))*(\.?|\b)`

@@ -335,7 +335,11 @@ func BenchmarkTenPatternMiss(b *testing.B) {
 func TestLiteEquivalence(t *testing.T) {
 	lines := apacheLines(t)
 	lines = append(lines, `::1 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
-		`fe80::1%eth0 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
+		`fe80::1%eth0 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		`1:2:3:4:5:6:7:8 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		// A hostname label longer than 63 characters: HOSTNAME stops at 63.
+		strings.Repeat("a", 70)+` - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		`host-`+strings.Repeat("b", 64)+`.example - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
 	for _, set := range []string{Legacy, ECSV1} {
 		p, err := Compile("%{COMBINEDAPACHELOG}", defs(set, nil), true)
 		if err != nil {
@@ -344,6 +348,9 @@ func TestLiteEquivalence(t *testing.T) {
 		if p.lite == nil {
 			t.Fatal("no fast path for COMBINEDAPACHELOG")
 		}
+		if !p.liteIPv6 || !p.liteHostname {
+			t.Fatal("fast path does not cover IPV6 and HOSTNAME")
+		}
 		full := &Pattern{re: p.re, anchored: p.anchored, captures: p.captures, behinds: p.behinds, literals: p.literals}
 		for _, l := range lines {
 			if got, want := p.Match(l), full.Match(l); !reflect.DeepEqual(got, want) {
@@ -351,4 +358,28 @@ func TestLiteEquivalence(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzLiteEquivalence checks the fast path against the full expression on
+// arbitrary lines.
+func FuzzLiteEquivalence(f *testing.F) {
+	f.Add(apacheLine)
+	f.Add(`::1 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
+	f.Add(`Nov 24 06:02:59 web-1 sshd[4123]: Accepted`)
+	var ps, fulls []*Pattern
+	for _, expr := range []string{"%{COMBINEDAPACHELOG}", "%{SYSLOGLINE}", "%{URI:u}", "%{HOSTPORT:hp}"} {
+		p, err := Compile(expr, defs(Legacy, nil), true)
+		if err != nil {
+			f.Fatal(err)
+		}
+		ps = append(ps, p)
+		fulls = append(fulls, &Pattern{re: p.re, anchored: p.anchored, captures: p.captures, behinds: p.behinds, literals: p.literals})
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		for i, p := range ps {
+			if got, want := p.Match(line), fulls[i].Match(line); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s on %q: fast path %v, full %v", p, line, got, want)
+			}
+		}
+	})
 }
