@@ -94,6 +94,7 @@ const maxExpanded = 4 << 20
 func Compile(expr string, defs Definitions, namedOnly bool) (*Pattern, error) {
 	c := &compiler{defs: defs, namedOnly: namedOnly}
 	var b strings.Builder
+	b.WriteString("(?m)")
 	if err := c.expand(&b, expr, nil); err != nil {
 		return nil, err
 	}
@@ -127,6 +128,7 @@ func Compile(expr string, defs Definitions, namedOnly bool) (*Pattern, error) {
 			return def, ok
 		}, namedOnly: namedOnly}
 		var lb strings.Builder
+		lb.WriteString("(?m)")
 		if lc.expand(&lb, expr, nil) == nil {
 			if lre, err := regexp.Compile(lb.String()); err == nil && lre.NumSubexp() == re.NumSubexp() {
 				p.lite, p.liteIPv6, p.liteHostname = lre, c.usedIPv6, c.usedHostname
@@ -265,6 +267,19 @@ func (p *Pattern) behindOK(s string, m []int) bool {
 		}
 	}
 	return true
+}
+
+// UnknownPatternError is returned for a %{NAME} that no definition has.
+type UnknownPatternError struct {
+	Name   string
+	UsedBy string // the pattern whose definition refers to Name, if any
+}
+
+func (e *UnknownPatternError) Error() string {
+	if e.UsedBy == "" {
+		return "unknown pattern " + e.Name
+	}
+	return fmt.Sprintf("unknown pattern %s (used by %s)", e.Name, e.UsedBy)
 }
 
 type compiler struct {
@@ -430,9 +445,9 @@ func (c *compiler) reference(b *strings.Builder, ref string, stack []string) err
 	}
 	if !ok {
 		if len(stack) == 0 {
-			return fmt.Errorf("unknown pattern %s", name)
+			return &UnknownPatternError{Name: name}
 		}
-		return fmt.Errorf("unknown pattern %s (used by %s)", name, stack[len(stack)-1])
+		return &UnknownPatternError{Name: name, UsedBy: stack[len(stack)-1]}
 	}
 	capture := Capture{Name: name}
 	if len(parts) > 1 {
@@ -531,7 +546,21 @@ func (c *compiler) group(b *strings.Builder, expr string, stack []string, where 
 		b.WriteString("(")
 		return start + end + 1, nil
 	case strings.HasPrefix(expr, "(?"):
-		// (?:, (?i), (?i:...) and other flags RE2 understands.
+		// (?:, (?i), (?i-m:...): flags. Ruby's m (dot matches newline) is
+		// RE2's s; Ruby's ^ and $ always match at line breaks, which the
+		// whole expression gets from a leading (?m).
+		n := 2
+		for n < len(expr) && strings.IndexByte("imx-", expr[n]) >= 0 {
+			n++
+		}
+		if n < len(expr) && (expr[n] == ':' || expr[n] == ')') {
+			flags := expr[2:n]
+			if strings.IndexByte(flags, 'x') >= 0 {
+				return 0, fmt.Errorf("flag x (extended syntax) %s is not supported", where())
+			}
+			b.WriteString("(?" + strings.ReplaceAll(flags, "m", "s"))
+			return n, nil
+		}
 		b.WriteString("(?")
 		return 2, nil
 	default:

@@ -4,6 +4,7 @@ package grok
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -40,7 +41,11 @@ ones (` + "`[source][address]`" + `, ` + "`[http][request][method]`" + `,
 the base patterns (numbers, hosts, IPs, paths, URIs, dates, log levels),
 httpd (` + "`COMMONAPACHELOG`" + `, ` + "`COMBINEDAPACHELOG`" + `, ` + "`HTTPD_*`" + `, also for nginx's default
 format), syslog (` + "`SYSLOGLINE`" + `, ` + "`SYSLOGBASE`" + `, ` + "`SYSLOG5424LINE`" + `, ` + "`CRONLOG`" + `), java
-(` + "`JAVASTACKTRACEPART`" + `, ` + "`TOMCATLOG`" + `, ` + "`CATALINALOG`" + `) and ruby (` + "`RUBY_LOGGER`" + `).
+(` + "`JAVASTACKTRACEPART`" + `, ` + "`TOMCATLOG`" + `, ` + "`CATALINALOG`" + `) and ruby (` + "`RUBY_LOGGER`" + `) in both sets;
+haproxy (` + "`HAPROXYHTTP`" + `, ` + "`HAPROXYTCP`" + `), postgresql, redis, mongodb, rails, maven,
+mcollective, squid, bind9, exim and aws (` + "`ELB_ACCESS_LOG`" + `, ` + "`S3_ACCESS_LOG`" + `) in the legacy
+set only so far (with ECS on, using one of them is a startup error that says
+so). Not yet there: bro/zeek, firewalls, junos, nagios, CloudFront.
 
 When a capture's field already holds a string and is not listed in
 ` + "`overwrite`" + `, the values are collected in an array, as Logstash does (so
@@ -53,7 +58,10 @@ Differences from Logstash: expressions run on Go's RE2 engine, which is
 linear-time, so catastrophic backtracking cannot happen. Oniguruma
 constructs are translated: atomic groups and possessive quantifiers
 behave as plain ones; lookbehind and lookahead over a single character or
-character class (as the catalog uses them) are checked after the match;
+character class (as the catalog uses them) are checked after the match, and
+when the check fails the search goes on from the next position (Oniguruma
+would instead backtrack into the match, so an expression whose lookaround
+must steer a choice inside it can miss where Logstash matches);
 longer lookarounds and back-references are rejected at startup with an
 error naming the construct. ` + "`timeout_millis`" + ` is checked between patterns
 (a single match cannot be interrupted, but cannot run away either).`,
@@ -210,6 +218,10 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 		for _, expr := range exprs {
 			c, err := f.compile(expr, defs, overwrite)
 			if err != nil {
+				var unknown *grokengine.UnknownPatternError
+				if errors.As(err, &unknown) && set == grokengine.ECSV1 && grokengine.LegacyOnly(unknown.Name) {
+					return fmt.Errorf("match %s: %w: Sluice has %s in the legacy pattern set only so far; set ecs_compatibility => disabled to use it", e.Key, err, unknown.Name)
+				}
 				return fmt.Errorf("match %s: %w", e.Key, err)
 			}
 			f.fields[i].patterns = append(f.fields[i].patterns, c)

@@ -222,6 +222,7 @@ func TestInitErrors(t *testing.T) {
 		{`grok { match => { "message" => "(?=xy)" } }`, "lookahead"},
 		{`grok { match => { "message" => "%{INT:x:long}" } }`, "unknown conversion"},
 		{`grok { match => { "message" => "x" } patterns_dir => ["/nonexistent/dir"] }`, "patterns_dir"},
+		{`grok { ecs_compatibility => v1 match => { "message" => "%{HAPROXYHTTP}" } }`, "legacy pattern set only"},
 	}
 	for _, tt := range tests {
 		_, err := plugintest.BuildErr(plugin.KindFilter, tt.conf)
