@@ -155,6 +155,10 @@ func TestLookaround(t *testing.T) {
 		// IPV4's (?<![0-9]) and (?![0-9]).
 		{`%{IPV4:ip}`, `1234.1.1.1 5.6.7.8`, map[string]any{"ip": "5.6.7.8"}},
 		{`a%{IPV4:ip}`, `a10.0.0.1999`, nil},
+		{`%{IPV4:ip}`, `10.0.0.255`, map[string]any{"ip": "10.0.0.255"}},
+		{`%{IP:ip}`, `client 192.168.1.250 x`, map[string]any{"ip": "192.168.1.250"}},
+		{`%{IP:ip}%{GREEDYDATA:rest}`, `192.168.1.249 x`, map[string]any{"ip": "192.168.1.249", "rest": " x"}},
+		{`%{IPORHOST:h}`, `10.1.1.10`, map[string]any{"h": "10.1.1.10"}},
 		// QUOTEDSTRING's (?<!\\): an escaped quote does not open a string.
 		{`%{QS:q}`, `say \"no\" "yes \"really\""`, map[string]any{"q": `"yes \"really\""`}},
 		// TIME's (?![0-9]).
