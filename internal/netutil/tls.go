@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/sluicelog/sluice/plugin"
 )
 
 // TLSOptions are Logstash's ssl_* settings in one struct, shared by the
@@ -311,4 +313,38 @@ func loadPool(paths []string) (*x509.CertPool, error) {
 		}
 	}
 	return pool, nil
+}
+
+// CheckedServerConfig checks the server-side combination of Logstash's
+// ssl_* settings (certificate and key both given; client authentication
+// and certificate authorities given together) and builds the
+// configuration.
+func CheckedServerConfig(o *TLSOptions) (*tls.Config, error) {
+	if o.Certificate == "" || o.Key == "" {
+		return nil, errors.New("`ssl_certificate` and `ssl_key` are required when `ssl_enabled => true`")
+	}
+	auth := o.ClientAuthentication
+	if auth != "" && auth != "none" && len(o.CertificateAuthorities) == 0 {
+		return nil, fmt.Errorf("`ssl_client_authentication => %s` needs `ssl_certificate_authorities`", auth)
+	}
+	if (auth == "" || auth == "none") && len(o.CertificateAuthorities) > 0 {
+		return nil, errors.New("`ssl_certificate_authorities` is set but `ssl_client_authentication` is `none`: set it to `optional` or `required`")
+	}
+	cfg, err := ServerConfig(o)
+	if err != nil {
+		return nil, fmt.Errorf("TLS: %w", err)
+	}
+	return cfg, nil
+}
+
+// IgnoredTLSSettings names the settings among ssl that the configuration
+// gave although ssl_enabled is false (to warn about them).
+func IgnoredTLSSettings(ssl []*plugin.Setting) []string {
+	var ignored []string
+	for _, st := range ssl {
+		if st.Set && st.Name != "ssl_enabled" && st.Name != "ssl_enable" {
+			ignored = append(ignored, st.Name)
+		}
+	}
+	return ignored
 }

@@ -145,3 +145,29 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+func TestCheckedServerConfig(t *testing.T) {
+	certs := netutiltest.New(t)
+	cases := []struct {
+		opts TLSOptions
+		want string
+	}{
+		{TLSOptions{Certificate: certs.ServerCert}, "`ssl_certificate` and `ssl_key` are required"},
+		{TLSOptions{Certificate: certs.ServerCert, Key: certs.ServerKey, ClientAuthentication: "required"}, "needs `ssl_certificate_authorities`"},
+		{TLSOptions{Certificate: certs.ServerCert, Key: certs.ServerKey, CertificateAuthorities: []string{certs.CA}, ClientAuthentication: "none"}, "set it to `optional` or `required`"},
+		{TLSOptions{Certificate: certs.ServerCert, Key: certs.ServerKey, CertificateAuthorities: []string{certs.CA}, ClientAuthentication: "required"}, ""},
+		{TLSOptions{Certificate: certs.ServerCert, Key: certs.ServerKey, ClientAuthentication: "none"}, ""},
+	}
+	for i, tc := range cases {
+		cfg, err := CheckedServerConfig(&tc.opts)
+		if tc.want == "" {
+			if err != nil || cfg == nil {
+				t.Errorf("case %d: %v", i, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("case %d: err %v, want %q", i, err, tc.want)
+		}
+	}
+}

@@ -52,6 +52,9 @@ var (
 
 // Input is the beats input.
 type Input struct {
+	// Listening offers Ready and Addr (tests bind port 0).
+	netutil.Listening
+
 	Host                      string
 	Port                      int
 	Codec                     plugin.Codec
@@ -96,11 +99,9 @@ type Input struct {
 	pushMax      int           // events pushed at once
 	pushMaxBytes int           // payload bytes pushed at once
 
-	mu    sync.Mutex
-	ln    net.Listener
-	addr  net.Addr
-	ready chan struct{}
-	srv   netutil.Server
+	mu  sync.Mutex
+	ln  net.Listener
+	srv netutil.Server
 }
 
 var (
@@ -270,27 +271,12 @@ func (in *Input) resolveEnrich() ([]string, error) {
 
 func (in *Input) initTLS() error {
 	if !in.SSLEnabled {
-		var ignored []string
-		for _, st := range in.settings.ssl {
-			if st.Set {
-				ignored = append(ignored, st.Name)
-			}
-		}
-		if len(ignored) > 0 {
+		if ignored := netutil.IgnoredTLSSettings(in.settings.ssl); len(ignored) > 0 {
 			in.log.Warn("SSL settings are ignored because ssl_enabled is false", "settings", ignored)
 		}
 		return nil
 	}
-	if in.SSLCertificate == "" || in.SSLKey == "" {
-		return errors.New("`ssl_certificate` and `ssl_key` are required when `ssl_enabled => true`")
-	}
-	if in.SSLClientAuthentication != "none" && len(in.SSLCertificateAuthorities) == 0 {
-		return fmt.Errorf("`ssl_client_authentication => %s` needs `ssl_certificate_authorities`", in.SSLClientAuthentication)
-	}
-	if in.SSLClientAuthentication == "none" && len(in.SSLCertificateAuthorities) > 0 {
-		return errors.New("`ssl_certificate_authorities` is set but `ssl_client_authentication` is `none`: set it to `optional` or `required`")
-	}
-	cfg, err := netutil.ServerConfig(&netutil.TLSOptions{
+	cfg, err := netutil.CheckedServerConfig(&netutil.TLSOptions{
 		Certificate:            in.SSLCertificate,
 		Key:                    in.SSLKey,
 		KeyPassphrase:          in.SSLKeyPassphrase,
@@ -300,7 +286,7 @@ func (in *Input) initTLS() error {
 		CipherSuites:           in.SSLCipherSuites,
 	})
 	if err != nil {
-		return fmt.Errorf("TLS: %w", err)
+		return err
 	}
 	in.tlsCfg = cfg
 	return nil
@@ -363,7 +349,7 @@ func (in *Input) Open(ctx context.Context) error {
 	addr := net.JoinHostPort(in.Host, strconv.Itoa(in.Port))
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		in.markReady(nil)
+		in.MarkReady(nil)
 		return fmt.Errorf("beats: listen on %s: %w", addr, err)
 	}
 	in.mu.Lock()
@@ -372,7 +358,7 @@ func (in *Input) Open(ctx context.Context) error {
 	}
 	in.ln = ln
 	in.mu.Unlock()
-	in.markReady(ln.Addr())
+	in.MarkReady(ln.Addr())
 	in.log.Info("listening", "protocol", "beats", "address", ln.Addr().String(), "ssl_enabled", in.tlsCfg != nil)
 	return nil
 }
@@ -413,37 +399,5 @@ func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 	return nil
 }
 
-// Ready is closed once the input listens (or failed to); then Addr
-// returns the bound address (nil on failure).
-func (in *Input) Ready() <-chan struct{} {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	return in.ready
-}
-
-// Addr returns the address the server listens on, once Ready is closed.
-func (in *Input) Addr() net.Addr {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.addr
-}
-
 // ActiveConnections returns the number of open connections.
 func (in *Input) ActiveConnections() int { return in.srv.Active() }
-
-func (in *Input) markReady(a net.Addr) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.addr = a
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	select {
-	case <-in.ready:
-	default:
-		close(in.ready)
-	}
-}

@@ -75,6 +75,9 @@ const description = "Listens for GELF (Graylog Extended Log Format) " +
 
 // Input is the gelf input.
 type Input struct {
+	// Listening offers Ready, UDPAddr (AddrAt(0)) and TCPAddr (AddrAt(1)).
+	netutil.Listening
+
 	Host                   string
 	Port                   int
 	PortTCP                int
@@ -104,9 +107,6 @@ type Input struct {
 	mu      sync.Mutex
 	udpConn *net.UDPConn // opened, not yet read
 	tcpLn   net.Listener // opened, not yet served
-	udpAddr net.Addr
-	tcpAddr net.Addr
-	ready   chan struct{}
 	srv     netutil.Server
 
 	stats      counters
@@ -213,7 +213,7 @@ func (in *Input) Open(ctx context.Context) error {
 		if udpConn != nil {
 			udpConn.Close()
 		}
-		in.markReady(nil, nil)
+		in.MarkReady(nil, nil)
 		return err
 	}
 	if in.UseUDP {
@@ -253,7 +253,7 @@ func (in *Input) Open(ctx context.Context) error {
 		ta = tcpLn.Addr()
 		in.log.Info("listening", "protocol", "tcp", "address", ta.String())
 	}
-	in.markReady(ua, ta)
+	in.MarkReady(ua, ta)
 	return nil
 }
 
@@ -292,45 +292,13 @@ func (in *Input) take() (*net.UDPConn, net.Listener) {
 	return c, ln
 }
 
-// Ready is closed once the input listens (after Open, or in Run when the
-// engine did not call Open) or failed to; then UDPAddr and TCPAddr return
-// the bound addresses (nil on failure or when that protocol is off).
-func (in *Input) Ready() <-chan struct{} {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	return in.ready
-}
+// UDPAddr returns the UDP address listened on, once Ready is closed (nil
+// on failure or when UDP is off).
+func (in *Input) UDPAddr() net.Addr { return in.AddrAt(0) }
 
-// UDPAddr returns the UDP address listened on, once Ready is closed.
-func (in *Input) UDPAddr() net.Addr {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.udpAddr
-}
-
-// TCPAddr returns the TCP address listened on, once Ready is closed.
-func (in *Input) TCPAddr() net.Addr {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.tcpAddr
-}
-
-func (in *Input) markReady(udp, tcp net.Addr) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.udpAddr, in.tcpAddr = udp, tcp
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	select {
-	case <-in.ready:
-	default:
-		close(in.ready)
-	}
-}
+// TCPAddr returns the TCP address listened on, once Ready is closed (nil
+// on failure or when TCP is off).
+func (in *Input) TCPAddr() net.Addr { return in.AddrAt(1) }
 
 // Run receives messages until ctx ends, then delivers those already
 // received and returns nil.

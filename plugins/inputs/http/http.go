@@ -105,6 +105,9 @@ const maxBatch = 1024
 
 // Input is the http input.
 type Input struct {
+	// Listening offers Ready and Addr (tests bind port 0).
+	netutil.Listening
+
 	Host                      string
 	Port                      int
 	Codec                     plugin.Codec
@@ -149,10 +152,8 @@ type Input struct {
 
 	conflictLog netutil.LogLimiter
 
-	mu    sync.Mutex
-	ln    net.Listener // opened, not yet served
-	addr  net.Addr
-	ready chan struct{}
+	mu sync.Mutex
+	ln net.Listener // opened, not yet served
 }
 
 var (
@@ -303,27 +304,12 @@ func (in *Input) Init(ctx *plugin.Context) error {
 
 func (in *Input) initTLS() error {
 	if !in.SSLEnabled {
-		var ignored []string
-		for _, st := range in.sslSet {
-			if st.Set {
-				ignored = append(ignored, st.Name)
-			}
-		}
-		if len(ignored) > 0 {
+		if ignored := netutil.IgnoredTLSSettings(in.sslSet); len(ignored) > 0 {
 			in.log.Warn("SSL settings are ignored because ssl_enabled is false", "settings", ignored)
 		}
 		return nil
 	}
-	if in.SSLCertificate == "" || in.SSLKey == "" {
-		return errors.New("`ssl_enabled => true` needs `ssl_certificate` and `ssl_key`")
-	}
-	if in.SSLClientAuthentication != "none" && len(in.SSLCertificateAuthorities) == 0 {
-		return fmt.Errorf("`ssl_client_authentication => %s` needs `ssl_certificate_authorities`", in.SSLClientAuthentication)
-	}
-	if in.SSLClientAuthentication == "none" && len(in.SSLCertificateAuthorities) > 0 {
-		return errors.New("`ssl_certificate_authorities` needs `ssl_client_authentication` set to `optional` or `required`")
-	}
-	cfg, err := netutil.ServerConfig(&netutil.TLSOptions{
+	cfg, err := netutil.CheckedServerConfig(&netutil.TLSOptions{
 		Certificate:            in.SSLCertificate,
 		Key:                    in.SSLKey,
 		KeyPassphrase:          in.SSLKeyPassphrase,
@@ -333,7 +319,7 @@ func (in *Input) initTLS() error {
 		CipherSuites:           in.SSLCipherSuites,
 	})
 	if err != nil {
-		return fmt.Errorf("TLS: %w", err)
+		return err
 	}
 	cfg.NextProtos = []string{"http/1.1"}
 	in.tlsCfg = cfg
@@ -350,7 +336,7 @@ func (in *Input) Open(ctx context.Context) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		in.markReady(nil)
+		in.MarkReady(nil)
 		return fmt.Errorf("http: listen on %s: %w", addr, err)
 	}
 	in.mu.Lock()
@@ -359,7 +345,7 @@ func (in *Input) Open(ctx context.Context) error {
 	}
 	in.ln = ln
 	in.mu.Unlock()
-	in.markReady(ln.Addr())
+	in.MarkReady(ln.Addr())
 	in.log.Info("listening", "address", ln.Addr().String(), "ssl_enabled", in.tlsCfg != nil)
 	return nil
 }
@@ -430,39 +416,6 @@ func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 	}
 	<-done
 	return nil
-}
-
-// Ready is closed once the input listens (after Open, or in Run when the
-// engine did not call Open) or failed to; then Addr returns the bound
-// address (nil on failure).
-func (in *Input) Ready() <-chan struct{} {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	return in.ready
-}
-
-// Addr returns the address the server listens on, once Ready is closed.
-func (in *Input) Addr() net.Addr {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.addr
-}
-
-func (in *Input) markReady(a net.Addr) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.addr = a
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	select {
-	case <-in.ready:
-	default:
-		close(in.ready)
-	}
 }
 
 // mediaType returns the media type of a Content-Type value: lower case,

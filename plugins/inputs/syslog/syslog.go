@@ -110,6 +110,9 @@ var grokDefaults = []string{
 
 // Input is the syslog input.
 type Input struct {
+	// Listening offers Ready, Addr (TCP) and AddrAt(1) (UDP).
+	netutil.Listening
+
 	Host           string
 	Port           int
 	Codec          plugin.Codec
@@ -131,13 +134,10 @@ type Input struct {
 	fields *fieldNames
 	parser Parser
 
-	mu    sync.Mutex
-	ln    net.Listener // opened, not yet served
-	udp   *net.UDPConn // opened, not yet read
-	addr  net.Addr     // TCP
-	uaddr net.Addr     // UDP
-	ready chan struct{}
-	srv   netutil.Server
+	mu  sync.Mutex
+	ln  net.Listener // opened, not yet served
+	udp *net.UDPConn // opened, not yet read
+	srv netutil.Server
 	// Drop counters for rate-limited warnings.
 	fullLog netutil.LogLimiter
 	longLog netutil.LogLimiter
@@ -208,46 +208,9 @@ func (in *Input) Init(ctx *plugin.Context) error {
 	return nil
 }
 
-// Ready is closed once the input listens (after Open, or in Run when the
-// engine did not call Open) or failed to; then Addr and UDPAddr return the
-// bound addresses (nil on failure).
-func (in *Input) Ready() <-chan struct{} {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	return in.ready
-}
-
-// Addr returns the TCP address the input listens on, once Ready is closed.
-func (in *Input) Addr() net.Addr {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.addr
-}
-
 // UDPAddr returns the UDP address the input listens on, once Ready is
-// closed (the same port as Addr).
-func (in *Input) UDPAddr() net.Addr {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.uaddr
-}
-
-func (in *Input) markReady(tcp, udp net.Addr) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.addr, in.uaddr = tcp, udp
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	select {
-	case <-in.ready:
-	default:
-		close(in.ready)
-	}
-}
+// closed (the same port as Addr, the TCP address).
+func (in *Input) UDPAddr() net.Addr { return in.AddrAt(1) }
 
 // Open binds the TCP and UDP sockets, so that a port in use is reported
 // when the pipeline starts. With port 0, both get the same free port. Run
@@ -258,7 +221,7 @@ func (in *Input) Open(ctx context.Context) error {
 	}
 	ln, udp, err := in.listen(ctx)
 	if err != nil {
-		in.markReady(nil, nil)
+		in.MarkReady(nil, nil)
 		return err
 	}
 	in.mu.Lock()
@@ -270,7 +233,7 @@ func (in *Input) Open(ctx context.Context) error {
 	}
 	in.ln, in.udp = ln, udp
 	in.mu.Unlock()
-	in.markReady(ln.Addr(), udp.LocalAddr())
+	in.MarkReady(ln.Addr(), udp.LocalAddr())
 	in.log.Info("listening", "tcp", ln.Addr().String(), "udp", udp.LocalAddr().String())
 	return nil
 }

@@ -68,6 +68,9 @@ const description = "Listens on a TCP port (or, with `mode => client`, connects 
 
 // Input is the tcp input.
 type Input struct {
+	// Listening offers Ready and Addr (tests bind port 0).
+	netutil.Listening
+
 	Host                      string
 	Port                      int
 	Mode                      string
@@ -103,11 +106,9 @@ type Input struct {
 	peerSubj bool
 	dns      dnsCache
 
-	mu    sync.Mutex
-	ln    net.Listener // opened, not yet served
-	addr  net.Addr
-	ready chan struct{}
-	srv   netutil.Server
+	mu  sync.Mutex
+	ln  net.Listener // opened, not yet served
+	srv netutil.Server
 }
 
 var (
@@ -189,13 +190,7 @@ func (in *Input) Init(ctx *plugin.Context) error {
 func (in *Input) initTLS() error {
 	enabled := in.SSLEnabled || in.SSLEnable
 	if !enabled {
-		var ignored []string
-		for _, st := range in.settings.ssl {
-			if st.Set && st.Name != "ssl_enable" {
-				ignored = append(ignored, st.Name)
-			}
-		}
-		if len(ignored) > 0 {
+		if ignored := netutil.IgnoredTLSSettings(in.settings.ssl); len(ignored) > 0 {
 			in.log.Warn("SSL settings are ignored because ssl_enabled is false", "settings", ignored)
 		}
 		return nil
@@ -253,7 +248,7 @@ func (in *Input) Open(ctx context.Context) error {
 		in.log = slog.Default()
 	}
 	if in.Mode == "client" {
-		in.markReady(nil)
+		in.MarkReady(nil)
 		return nil
 	}
 	lc := net.ListenConfig{KeepAlive: -1}
@@ -263,7 +258,7 @@ func (in *Input) Open(ctx context.Context) error {
 	addr := net.JoinHostPort(in.Host, strconv.Itoa(in.Port))
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		in.markReady(nil)
+		in.MarkReady(nil)
 		return fmt.Errorf("tcp: listen on %s: %w", addr, err)
 	}
 	in.mu.Lock()
@@ -272,7 +267,7 @@ func (in *Input) Open(ctx context.Context) error {
 	}
 	in.ln = ln
 	in.mu.Unlock()
-	in.markReady(ln.Addr())
+	in.MarkReady(ln.Addr())
 	in.log.Info("listening", "address", ln.Addr().String(), "ssl_enabled", in.tlsCfg != nil)
 	return nil
 }
@@ -300,7 +295,7 @@ func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 		if in.log == nil {
 			in.log = slog.Default()
 		}
-		in.markReady(nil)
+		in.MarkReady(nil)
 		return in.runClient(ctx, q)
 	}
 	ln := in.takeListener()
@@ -319,41 +314,8 @@ func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 	return nil
 }
 
-// Ready is closed once the input listens (after Open, or in Run when the
-// engine did not call Open) or failed to; then Addr returns the bound
-// address (nil on failure and in client mode).
-func (in *Input) Ready() <-chan struct{} {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	return in.ready
-}
-
-// Addr returns the address the server listens on, once Ready is closed.
-func (in *Input) Addr() net.Addr {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.addr
-}
-
 // ActiveConnections returns the number of open connections (server mode).
 func (in *Input) ActiveConnections() int { return in.srv.Active() }
-
-func (in *Input) markReady(a net.Addr) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.addr = a
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	select {
-	case <-in.ready:
-	default:
-		close(in.ready)
-	}
-}
 
 // handshakeTimeout bounds a TLS handshake, so that a client that connects
 // and stays silent holds only its own connection.

@@ -53,6 +53,9 @@ const TruncatedTag = "_datagramtruncated"
 
 // Input is the udp input.
 type Input struct {
+	// Listening offers Ready and Addr (tests bind port 0).
+	netutil.Listening
+
 	Host               string
 	Port               int
 	BufferSize         int
@@ -67,10 +70,8 @@ type Input struct {
 	log      *slog.Logger
 	sourceIP event.Ref
 
-	mu    sync.Mutex
-	conn  *net.UDPConn // opened, not yet read
-	addr  net.Addr
-	ready chan struct{}
+	mu   sync.Mutex
+	conn *net.UDPConn // opened, not yet read
 
 	truncLog netutil.LogLimiter
 	fullLog  netutil.LogLimiter
@@ -131,39 +132,6 @@ func (in *Input) Init(ctx *plugin.Context) error {
 	return nil
 }
 
-// Ready is closed once the input listens (after Open, or in Run when the
-// engine did not call Open) or failed to; Addr then returns the bound
-// address (nil on failure).
-func (in *Input) Ready() <-chan struct{} {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	return in.ready
-}
-
-// Addr returns the bound address once Ready is closed.
-func (in *Input) Addr() net.Addr {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.addr
-}
-
-func (in *Input) markReady(a net.Addr) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.addr = a
-	if in.ready == nil {
-		in.ready = make(chan struct{})
-	}
-	select {
-	case <-in.ready:
-	default:
-		close(in.ready)
-	}
-}
-
 // Received returns the number of datagrams read so far.
 func (in *Input) Received() int64 { return in.received.Load() }
 
@@ -184,7 +152,7 @@ func (in *Input) Open(ctx context.Context) error {
 	var lc net.ListenConfig
 	pc, err := lc.ListenPacket(ctx, "udp", addr)
 	if err != nil {
-		in.markReady(nil)
+		in.MarkReady(nil)
 		return fmt.Errorf("udp: listen on %s: %w", addr, err)
 	}
 	conn := pc.(*net.UDPConn)
@@ -205,7 +173,7 @@ func (in *Input) Open(ctx context.Context) error {
 	}
 	in.conn = conn
 	in.mu.Unlock()
-	in.markReady(conn.LocalAddr())
+	in.MarkReady(conn.LocalAddr())
 	in.log.Info("listening", "address", conn.LocalAddr().String(), "receive_buffer_bytes", rcvbuf, "queue_size", in.QueueSize, "workers", in.Workers)
 	return nil
 }

@@ -1,0 +1,27 @@
+package netutil
+
+import (
+	"net"
+	"testing"
+)
+
+func TestListening(t *testing.T) {
+	var l Listening
+	ready := l.Ready()
+	select {
+	case <-ready:
+		t.Fatal("ready before MarkReady")
+	default:
+	}
+	a := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
+	b := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2}
+	l.MarkReady(a, b)
+	<-ready
+	if l.Addr() != a || l.AddrAt(1) != b || l.AddrAt(2) != nil {
+		t.Fatalf("addrs %v %v %v", l.Addr(), l.AddrAt(1), l.AddrAt(2))
+	}
+	l.MarkReady(nil) // again, after a failed reopen: no panic, address cleared
+	if l.Addr() != nil {
+		t.Fatalf("addr %v after a failed reopen", l.Addr())
+	}
+}
