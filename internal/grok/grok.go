@@ -6,12 +6,14 @@
 // Oniguruma constructs RE2 lacks are translated: atomic groups (?>...)
 // become plain groups and possessive quantifiers (*+, ++, ?+, {n,m}+)
 // become greedy ones — for the catalog's patterns, which never rely on
-// backtracking into them, the result is the same; a negative or positive
-// lookbehind over one character or character class, (?<!x) or (?<=[..]),
-// is checked after the match (the regexp records its position with an
-// empty group) and the search resumes one character later when it fails.
-// Lookahead, longer lookbehinds and back-references are rejected with an
-// error naming the construct.
+// backtracking into them, the result is the same. A lookbehind or
+// lookahead over one character or character class, (?<!x) or (?=[..]),
+// becomes an empty marker group and is checked after the match; when
+// RE2's preferred match breaks it, a backtracking matcher over the same
+// program (exact.go) finds the match Oniguruma finds. Longer lookarounds
+// and back-references are rejected with an error naming the construct.
+// Ruby's (?m) becomes RE2's (?s), and ^ and $ match at line breaks as in
+// Ruby.
 //
 // Speed: a match is first tried anchored at position 0 (most log patterns
 // match from the line start, and an anchored attempt fails fast), then
@@ -74,6 +76,7 @@ type Pattern struct {
 	numGroups int
 	// lite is the pattern with the catalog's IPV6 removed and HOSTNAME's
 	// labels unbounded; see liteExact for when it may be used.
+	exact              *exact // nil without lookarounds
 	lite, liteAnchored *regexp.Regexp
 	liteIPv6           bool // lite drops the IPv6 branch
 	liteHostname       bool // lite has unbounded hostname labels
@@ -105,6 +108,9 @@ func Compile(expr string, defs Definitions, namedOnly bool) (*Pattern, error) {
 	}
 	p := &Pattern{source: expr, expanded: expanded, re: re, captures: c.captures, behinds: c.behinds, numGroups: re.NumSubexp()}
 	sort.Slice(p.captures, func(i, j int) bool { return p.captures[i].group < p.captures[j].group })
+	if len(p.behinds) > 0 {
+		p.exact = newExact(expanded, p.numGroups, p.behinds)
+	}
 	if parsed, err := syntax.Parse(expanded, syntax.Perl); err == nil {
 		parsed = parsed.Simplify()
 		if !startsAnchored(parsed) {
@@ -216,8 +222,13 @@ func (p *Pattern) Match(s string) []int {
 		re, anchored = p.lite, p.liteAnchored
 	}
 	if anchored != nil {
-		if m := anchored.FindStringSubmatchIndex(s); m != nil && p.behindOK(s, m) {
-			return m
+		if m := anchored.FindStringSubmatchIndex(s); m != nil {
+			if p.behindOK(s, m) {
+				return m
+			}
+			if m, ok := p.exact.match(p, s); ok {
+				return m
+			}
 		}
 	}
 	off := 0
@@ -236,7 +247,12 @@ func (p *Pattern) Match(s string) []int {
 		if p.behindOK(s, m) {
 			return m
 		}
-		// Resume one character after this match's start.
+		// RE2's preferred match breaks a lookaround: find Oniguruma's.
+		if m, ok := p.exact.match(p, s); ok {
+			return m
+		}
+		// Too long to match exactly: resume one character after this
+		// match's start.
 		_, size := utf8.DecodeRuneInString(s[m[0]:])
 		if size == 0 {
 			size = 1
@@ -247,26 +263,27 @@ func (p *Pattern) Match(s string) []int {
 }
 
 func (p *Pattern) behindOK(s string, m []int) bool {
-	for _, lb := range p.behinds {
-		pos := m[2*lb.group]
-		if pos < 0 {
-			continue
-		}
-		var ok bool
-		if lb.ahead {
-			if pos < len(s) {
-				_, size := utf8.DecodeRuneInString(s[pos:])
-				ok = lb.class.MatchString(s[pos : pos+size])
-			}
-		} else if pos > 0 {
-			_, size := utf8.DecodeLastRuneInString(s[:pos])
-			ok = lb.class.MatchString(s[pos-size : pos])
-		}
-		if ok == lb.negate {
+	for i := range p.behinds {
+		if pos := m[2*p.behinds[i].group]; pos >= 0 && !p.behinds[i].holds(s, pos) {
 			return false
 		}
 	}
 	return true
+}
+
+// holds reports whether the lookaround is true at pos in s.
+func (la *lookaround) holds(s string, pos int) bool {
+	var ok bool
+	if la.ahead {
+		if pos < len(s) {
+			_, size := utf8.DecodeRuneInString(s[pos:])
+			ok = la.class.MatchString(s[pos : pos+size])
+		}
+	} else if pos > 0 {
+		_, size := utf8.DecodeLastRuneInString(s[:pos])
+		ok = la.class.MatchString(s[pos-size : pos])
+	}
+	return ok != la.negate
 }
 
 // UnknownPatternError is returned for a %{NAME} that no definition has.

@@ -388,21 +388,62 @@ func FuzzLiteEquivalence(f *testing.F) {
 	})
 }
 
-// TestLookaroundKnownDivergence pins down where checking lookarounds after
-// the match differs from Oniguruma: when RE2's preferred match breaks a
-// lookahead and only a lower-priority way of matching at the same start
-// would satisfy it: Oniguruma backtracks into the match to keep the
-// lookahead true, Sluice searches on from the next position instead (and
-// here finds nothing: the event is tagged, no wrong value is stored).
-// If the engine becomes exact, make this test assert the Oniguruma result.
-func TestLookaroundKnownDivergence(t *testing.T) {
-	// (?:[0-5]?[0-9]|60) prefers "6" then the lookahead sees "0"; Oniguruma
-	// takes "60" ("12:30:60" is a leap second).
-	p, err := Compile(`%{TIME:t}`, defs(Legacy, nil), true)
-	if err != nil {
-		t.Fatal(err)
+// TestLookaroundBacktracks: when RE2's preferred match breaks a
+// lookaround, the exact matcher finds the match Oniguruma finds by
+// backtracking into it.
+func TestLookaroundBacktracks(t *testing.T) {
+	tests := []struct {
+		pattern, line string
+		want          map[string]any
+	}{
+		// SECOND prefers "6", the lookahead then sees "0": Oniguruma takes "60".
+		{`%{TIME:t}`, "at 12:30:60", map[string]any{"t": "12:30:60"}},
+		// Logstash's HAPROXYDATE has an unescaped dot after the time.
+		{`%{MONTHDAY:d}/%{MONTH:m}/%{YEAR:y}:%{HAPROXYTIME:time}.%{INT:ms}`, "[14/Sep/2014:02:01:37.452]", map[string]any{
+			"d": "14", "m": "Sep", "y": "2014", "time": "02:01:37", "haproxy_hour": "02", "haproxy_minute": "01", "haproxy_second": "37", "ms": "452"}},
+		// The original IPV4 octet order (shortest first) needs backtracking too.
+		{`(?<![0-9])(?<ip>(?:[0-1]?[0-9]{1,2}|2[0-4][0-9]|25[0-5])(?:\.(?:[0-1]?[0-9]{1,2}|2[0-4][0-9]|25[0-5])){3})(?![0-9])`, "ip 10.0.0.255", map[string]any{"ip": "10.0.0.255"}},
+		// Lookbehind steering a lazy DATA: "1.5" is not split as "1." + "5".
+		{`^%{DATA:a}%{NUMBER:n}$`, "ab1.5", map[string]any{"a": "ab", "n": "1.5"}},
+		{`x(?<!y)(?<=x)z`, "xz", map[string]any{}},
 	}
-	if got := captures(t, p, "at 12:30:60"); got != nil {
-		t.Fatalf("TIME on a leap second: got %v; Oniguruma gives 12:30:60, Sluice (documented) no match", got)
+	for _, tt := range tests {
+		p, err := Compile(tt.pattern, defs(Legacy, nil), true)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.pattern, err)
+		}
+		if got := captures(t, p, tt.line); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s on %q: got %v, want %v", tt.pattern, tt.line, got, tt.want)
+		}
 	}
+}
+
+// FuzzExact checks the exact matcher against RE2: where RE2's match keeps
+// every lookaround, both agree; whatever the exact matcher returns keeps
+// them.
+func FuzzExact(f *testing.F) {
+	f.Add("at 12:30:60 from 10.0.0.255 n=-1.5e3 \"q\\\"x\"")
+	f.Add("1.2.3.4.5 12:61:00 ''")
+	var ps []*Pattern
+	for _, expr := range []string{`%{TIME:t}`, `%{IP:ip} %{NUMBER:n}`, `%{QS:q}`, `%{DATA:a}%{NUMBER:n}`, `%{BASE16FLOAT:f}`, `%{HAPROXYDATE:d}`} {
+		p, err := Compile(expr, defs(Legacy, nil), true)
+		if err != nil {
+			f.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		for _, p := range ps {
+			got, ok := p.exact.match(p, line)
+			if !ok {
+				continue
+			}
+			if got != nil && !p.behindOK(line, got) {
+				t.Fatalf("%s on %q: exact match %v breaks a lookaround", p, line, got)
+			}
+			if m := p.re.FindStringSubmatchIndex(line); m != nil && p.behindOK(line, m) && !reflect.DeepEqual(m, got) {
+				t.Fatalf("%s on %q: RE2 %v, exact %v", p, line, m, got)
+			}
+		}
+	})
 }

@@ -57,13 +57,13 @@ missing field is a miss.
 Differences from Logstash: expressions run on Go's RE2 engine, which is
 linear-time, so catastrophic backtracking cannot happen. Oniguruma
 constructs are translated: atomic groups and possessive quantifiers
-behave as plain ones; lookbehind and lookahead over a single character or
-character class (as the catalog uses them) are checked after the match, and
-when the check fails the search goes on from the next position (Oniguruma
-would instead backtrack into the match, so an expression whose lookaround
-must steer a choice inside it can miss where Logstash matches);
-longer lookarounds and back-references are rejected at startup with an
-error naming the construct. ` + "`timeout_millis`" + ` is checked between patterns
+behave as plain ones (the catalog never relies on their difference);
+lookbehind and lookahead over a single character or character class (as
+the catalog uses them) give Oniguruma's results: they are checked after the
+match and, when RE2's preferred match breaks one, a backtracking matcher
+with memory (still linear) finds the match Oniguruma would; longer
+lookarounds and back-references are rejected at startup with an error
+naming the construct. ` + "`timeout_millis`" + ` is checked between patterns
 (a single match cannot be interrupted, but cannot run away either).`,
 		Example: example,
 		New:     func() plugin.Plugin { return &Filter{} },
