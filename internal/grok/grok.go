@@ -70,13 +70,14 @@ type Pattern struct {
 	expanded  string
 	re        *regexp.Regexp
 	anchored  *regexp.Regexp // nil when re is anchored at the start already
-	literals  []string       // every match contains each of these
+	pre       *prefilter     // a condition every match meets, or nil
 	captures  []Capture
 	behinds   []lookaround
 	numGroups int
 	// lite is the pattern with the catalog's IPV6 removed and HOSTNAME's
 	// labels unbounded; see liteExact for when it may be used.
-	exact              *exact // nil without lookarounds
+	exact              *exact   // nil without lookarounds
+	multiline          *Pattern // for texts with a newline, when the pattern has ^ or $
 	lite, liteAnchored *regexp.Regexp
 	liteIPv6           bool // lite drops the IPv6 branch
 	liteHostname       bool // lite has unbounded hostname labels
@@ -95,9 +96,39 @@ const maxExpanded = 4 << 20
 // %{SYNTAX:SEMANTIC} and (?<name>) groups are captures; otherwise %{SYNTAX}
 // is captured under its SYNTAX name too.
 func Compile(expr string, defs Definitions, namedOnly bool) (*Pattern, error) {
+	p, err := compile(expr, defs, namedOnly, "")
+	if err != nil {
+		return nil, err
+	}
+	// Ruby's ^ and $ match at line breaks. Texts without a line break do
+	// not need that (and RE2 runs a pattern anchored with ^ at the text
+	// start much faster), so the multi-line variant is only for texts
+	// holding a newline, and only when the pattern has ^ or $.
+	if parsed, err := syntax.Parse(p.expanded, syntax.Perl); err == nil && hasLineAnchors(parsed) {
+		if p.multiline, err = compile(expr, defs, namedOnly, "(?m)"); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func hasLineAnchors(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpBeginText, syntax.OpEndText, syntax.OpBeginLine, syntax.OpEndLine:
+		return true
+	}
+	for _, sub := range re.Sub {
+		if hasLineAnchors(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func compile(expr string, defs Definitions, namedOnly bool, flags string) (*Pattern, error) {
 	c := &compiler{defs: defs, namedOnly: namedOnly}
 	var b strings.Builder
-	b.WriteString("(?m)")
+	b.WriteString(flags)
 	if err := c.expand(&b, expr, nil); err != nil {
 		return nil, err
 	}
@@ -116,7 +147,7 @@ func Compile(expr string, defs Definitions, namedOnly bool) (*Pattern, error) {
 		if !startsAnchored(parsed) {
 			p.anchored, _ = regexp.Compile(`^(?:` + expanded + `)`)
 		}
-		p.literals = requiredLiterals(parsed)
+		p.pre = buildPrefilter(parsed)
 	}
 	if c.usedIPv6 || c.usedHostname {
 		// A variant without the IPv6 branch and with unbounded hostname
@@ -134,7 +165,7 @@ func Compile(expr string, defs Definitions, namedOnly bool) (*Pattern, error) {
 			return def, ok
 		}, namedOnly: namedOnly}
 		var lb strings.Builder
-		lb.WriteString("(?m)")
+		lb.WriteString(flags)
 		if lc.expand(&lb, expr, nil) == nil {
 			if lre, err := regexp.Compile(lb.String()); err == nil && lre.NumSubexp() == re.NumSubexp() {
 				p.lite, p.liteIPv6, p.liteHostname = lre, c.usedIPv6, c.usedHostname
@@ -212,10 +243,11 @@ func (p *Pattern) Value(s string, m []int, i int) (string, bool) {
 // Match matches s and returns the submatch index pairs (as
 // regexp.FindStringSubmatchIndex does), or nil.
 func (p *Pattern) Match(s string) []int {
-	for _, lit := range p.literals {
-		if !strings.Contains(s, lit) {
-			return nil
-		}
+	if p.multiline != nil && strings.IndexByte(s, '\n') >= 0 {
+		return p.multiline.Match(s)
+	}
+	if p.pre != nil && !p.pre.ok(s) {
+		return nil
 	}
 	re, anchored := p.re, p.anchored
 	if p.lite != nil && p.liteExact(s) {
@@ -654,63 +686,6 @@ func startsAnchored(re *syntax.Regexp) bool {
 			return false
 		}
 	}
-}
-
-// requiredLiterals returns up to three of the longest literal strings
-// (at least 2 bytes) every match must contain, longest first.
-func requiredLiterals(re *syntax.Regexp) []string {
-	var lits []string
-	var walk func(re *syntax.Regexp)
-	walk = func(re *syntax.Regexp) {
-		switch re.Op {
-		case syntax.OpLiteral:
-			if re.Flags&syntax.FoldCase == 0 && len(re.Rune) > 0 {
-				lits = append(lits, string(re.Rune))
-			}
-		case syntax.OpConcat:
-			// Merge adjacent literals: "] \"" from `\] "`.
-			var cur []rune
-			flush := func() {
-				if len(cur) > 0 {
-					lits = append(lits, string(cur))
-					cur = nil
-				}
-			}
-			for _, sub := range re.Sub {
-				for sub.Op == syntax.OpCapture {
-					sub = sub.Sub[0]
-				}
-				if sub.Op == syntax.OpLiteral && sub.Flags&syntax.FoldCase == 0 {
-					cur = append(cur, sub.Rune...)
-					continue
-				}
-				flush()
-				walk(sub)
-			}
-			flush()
-		case syntax.OpCapture, syntax.OpPlus:
-			walk(re.Sub[0])
-		case syntax.OpRepeat:
-			if re.Min > 0 {
-				walk(re.Sub[0])
-			}
-		}
-	}
-	walk(re)
-	sort.SliceStable(lits, func(i, j int) bool { return len(lits[i]) > len(lits[j]) })
-	out := lits[:0]
-	seen := map[string]bool{}
-	for _, l := range lits {
-		if len(l) < 2 || seen[l] {
-			continue
-		}
-		seen[l] = true
-		out = append(out, l)
-		if len(out) == 3 {
-			break
-		}
-	}
-	return out
 }
 
 // Convert applies t to a captured string the way Logstash (Ruby's to_i and

@@ -355,7 +355,7 @@ func TestLiteEquivalence(t *testing.T) {
 		if !p.liteIPv6 || !p.liteHostname {
 			t.Fatal("fast path does not cover IPV6 and HOSTNAME")
 		}
-		full := &Pattern{re: p.re, anchored: p.anchored, captures: p.captures, behinds: p.behinds, literals: p.literals}
+		full := &Pattern{re: p.re, anchored: p.anchored, captures: p.captures, behinds: p.behinds, pre: p.pre}
 		for _, l := range lines {
 			if got, want := p.Match(l), full.Match(l); !reflect.DeepEqual(got, want) {
 				t.Fatalf("%s: fast path differs on %q:\n got %v\nwant %v", set, l, got, want)
@@ -377,7 +377,7 @@ func FuzzLiteEquivalence(f *testing.F) {
 			f.Fatal(err)
 		}
 		ps = append(ps, p)
-		fulls = append(fulls, &Pattern{re: p.re, anchored: p.anchored, captures: p.captures, behinds: p.behinds, literals: p.literals})
+		fulls = append(fulls, &Pattern{re: p.re, anchored: p.anchored, captures: p.captures, behinds: p.behinds, pre: p.pre})
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		for i, p := range ps {
@@ -443,6 +443,33 @@ func FuzzExact(f *testing.F) {
 			}
 			if m := p.re.FindStringSubmatchIndex(line); m != nil && p.behindOK(line, m) && !reflect.DeepEqual(m, got) {
 				t.Fatalf("%s on %q: RE2 %v, exact %v", p, line, m, got)
+			}
+		}
+	})
+}
+
+// FuzzPrefilter checks that the prefilter never rejects a line the
+// expression matches.
+func FuzzPrefilter(f *testing.F) {
+	exprs := []string{"%{COMBINEDAPACHELOG}", "%{SYSLOGLINE}", "%{SYSLOG5424LINE}", "%{HTTPD_ERRORLOG}", "%{TOMCATLOG}",
+		"%{HAPROXYHTTP}", "%{ELB_ACCESS_LOG}", "%{TIMESTAMP_ISO8601:ts} %{LOGLEVEL:level} %{GREEDYDATA:msg}", "%{JAVASTACKTRACEPART}", "(?i)get|post %{URIPATH}"}
+	var ps []*Pattern
+	for _, e := range exprs {
+		p, err := Compile(e, defs(Legacy, nil), true)
+		if err != nil {
+			f.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	for _, s := range []string{apacheLine, `Nov 24 06:02:59 web-1 sshd[4123]: Accepted`, `<165>1 2003-10-11T22:14:15.003Z host app - ID47 - msg`,
+		`[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] denied`, `2014-01-09 20:03:28,269 -0800 | ERROR | a.B - x`, `	at a.B.c(D.java:1)`,
+		`2026-11-24 06:02:59,123 WARNING app.db: slow`, "GeT /x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		for _, p := range ps {
+			if p.pre != nil && p.re.MatchString(line) && !p.pre.ok(line) {
+				t.Fatalf("%s matches %q but its prefilter rejects it", p, line)
 			}
 		}
 	})
