@@ -54,7 +54,10 @@ event that no pattern matches is tagged with ` + "`tag_on_failure`" + ` and the
 filter counts as not matched (` + "`add_field`" + ` and the like do not run). A
 missing field is a miss.
 
-Differences from Logstash: expressions run on Go's RE2 engine, which is
+Differences from Logstash: with ` + "`break_on_match => false`" + `, an event counts as
+matched when any expression matched (Logstash goes by the last expression of
+a field's list alone, so a non-matching last pattern tags an event that
+other patterns parsed). Expressions run on Go's RE2 engine, which is
 linear-time, so catastrophic backtracking cannot happen. Oniguruma
 constructs are translated: atomic groups and possessive quantifiers
 behave as plain ones (the catalog never relies on their difference);
