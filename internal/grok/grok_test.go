@@ -100,6 +100,15 @@ func TestFamilies(t *testing.T) {
 			"syslog5424_pri": "165", "syslog5424_ver": "1", "syslog5424_ts": "2003-10-11T22:14:15.003Z", "syslog5424_host": "mymachine.example.com",
 			"syslog5424_app": "evntslog", "syslog5424_msgid": "ID47", "syslog5424_sd": `[exampleSDID@32473 iut="3"]`, "syslog5424_msg": "An application event",
 		}},
+		{ECSV1, "%{SYSLOG5424LINE}", `<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog 1234 ID47 [exampleSDID@32473 iut="3"] An application event`, map[string]any{
+			"[log][syslog][priority]": int64(165), "[system][syslog][version]": "1", "timestamp": "2003-10-11T22:14:15.003Z",
+			"[host][hostname]": "mymachine.example.com", "[process][name]": "evntslog", "[process][pid]": int64(1234), "[event][code]": "ID47",
+			"[system][syslog][structured_data]": `[exampleSDID@32473 iut="3"]`, "message": "An application event",
+		}},
+		{ECSV1, "%{CRONLOG}", `Nov 24 06:00:01 web-1 CRON[981]: (root) CMD (run-parts /etc/cron.hourly)`, map[string]any{
+			"timestamp": "Nov 24 06:00:01", "[host][hostname]": "web-1", "[process][name]": "CRON", "[process][pid]": int64(981),
+			"[user][name]": "root", "[system][cron][action]": "CMD", "message": "run-parts /etc/cron.hourly",
+		}},
 		{Legacy, "%{JAVASTACKTRACEPART}", `	at org.example.app.Service.handle(Service.java:42)`, map[string]any{
 			"class": "org.example.app.Service", "method": "handle", "file": "Service.java", "line": "42",
 		}},
