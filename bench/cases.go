@@ -109,6 +109,24 @@ var cases = []benchCase{
 		},
 	},
 	{
+		// The Apache half of Elastic's example pipeline (geoip and
+		// useragent are not in Sluice yet): grok + date per line.
+		name: "tcp_apache_grok_date_to_null", defaultEvents: 1_000_000,
+		target: ">= 100k events/s (issue 4: per core)",
+		met:    func(r result) bool { return r.EventsPerSec >= 100_000 },
+		run: func(e *env, n int64) (result, error) {
+			p, src, err := apachePayload(e.dataFile)
+			if err != nil {
+				return result{}, err
+			}
+			r, err := runTCPFiltered(e, "tcp_apache_grok_date_to_null", "line",
+				`  grok { match => { "message" => "%{COMBINEDAPACHELOG}" } }
+  date { match => ["timestamp", "dd/MMM/yyyy:HH:mm:ss Z"] }`, p, n, nullOutput, nil)
+			r.Source = src
+			return r, err
+		},
+	},
+	{
 		name: "generator_to_null_mutate_cond", defaultEvents: 1_000_000,
 		run: runGenerator,
 	},
@@ -147,13 +165,19 @@ func profileEnv(e *env, name string) []string {
 // once it has read everything. The time runs from the first byte sent to
 // sluice's exit (every event delivered).
 func runTCP(e *env, name, codec string, p *payload, n int64, output func(dir string) string, verify func(dir string, n int64) error) (result, error) {
+	return runTCPFiltered(e, name, codec, "", p, n, output, verify)
+}
+
+// runTCPFiltered is runTCP with a filter section (pipeline syntax, may be
+// empty).
+func runTCPFiltered(e *env, name, codec, filter string, p *payload, n int64, output func(dir string) string, verify func(dir string, n int64) error) (result, error) {
 	r := result{Case: name, Events: n, AvgEventSize: p.avgEventSize()}
 	dir, cleanup, err := newTempDir(e, name)
 	if err != nil {
 		return r, err
 	}
 	defer cleanup()
-	cfg := fmt.Sprintf("input {\n  tcp { host => \"127.0.0.1\" port => 0 codec => %s }\n}\noutput {\n  %s\n}\n", codec, output(dir))
+	cfg := fmt.Sprintf("input {\n  tcp { host => \"127.0.0.1\" port => 0 codec => %s }\n}\nfilter {\n%s\n}\noutput {\n  %s\n}\n", codec, filter, output(dir))
 	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 	defer cancel()
 	meter := startBusyMeter()
