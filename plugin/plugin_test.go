@@ -288,3 +288,24 @@ func TestContextBuildCodec(t *testing.T) {
 		t.Error("BuildCodec outside Build should fail")
 	}
 }
+
+func TestLogstashPluginsSluiceLacksAreNamedAsSuch(t *testing.T) {
+	r := registry()
+	cases := []struct{ src, want string }{
+		{"filter { ruby { code => 'x' } }", `t.conf:1:10: unknown filter plugin "ruby": the ruby filter cannot run in Sluice`},
+		{"filter { geoip { source => ip } }", `unknown filter plugin "geoip": Logstash's geoip filter is not available in Sluice yet`},
+		{"output { kafka { } }", `Logstash's kafka output is not available in Sluice yet`},
+		{"input { evry { } }", `unknown input plugin "evry"; did you mean "every"?`},
+	}
+	for _, tc := range cases {
+		cfg, err := config.ParseString("t.conf", tc.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kind := map[string]plugin.Kind{"input": plugin.KindInput, "filter": plugin.KindFilter, "output": plugin.KindOutput}[cfg.Sections[0].Kind]
+		_, err = r.Build(kind, cfg.Sections[0].Body[0].(*config.Plugin), &plugin.BuildEnv{Config: cfg})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v\nwant %s", tc.src, err, tc.want)
+		}
+	}
+}

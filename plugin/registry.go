@@ -246,6 +246,9 @@ func (r *Registry) unknownPlugin(kind Kind, p *config.Plugin, env *BuildEnv) *co
 			}
 		}
 	}
+	if advice := notAvailable(kind, p.Name); advice != "" {
+		return env.Config.Errorf(p.Pos, "%s: %s", msg, advice)
+	}
 	if s := suggest.Closest(p.Name, r.names(kind)); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	} else if names := r.names(kind); len(names) > 0 {
