@@ -27,6 +27,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/drop"
 	_ "github.com/sluicelog/sluice/plugins/filters/grok"
 	_ "github.com/sluicelog/sluice/plugins/filters/json"
+	_ "github.com/sluicelog/sluice/plugins/filters/json_encode"
 	_ "github.com/sluicelog/sluice/plugins/filters/kv"
 	_ "github.com/sluicelog/sluice/plugins/filters/mutate"
 	_ "github.com/sluicelog/sluice/plugins/filters/syslog_pri"
