@@ -22,6 +22,7 @@ import (
 
 	// Filters.
 	_ "github.com/sluicelog/sluice/plugins/filters/csv"
+	_ "github.com/sluicelog/sluice/plugins/filters/clone"
 	_ "github.com/sluicelog/sluice/plugins/filters/date"
 	_ "github.com/sluicelog/sluice/plugins/filters/dissect"
 	_ "github.com/sluicelog/sluice/plugins/filters/drop"
