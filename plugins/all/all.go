@@ -21,8 +21,8 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/inputs/udp"
 
 	// Filters.
-	_ "github.com/sluicelog/sluice/plugins/filters/csv"
 	_ "github.com/sluicelog/sluice/plugins/filters/clone"
+	_ "github.com/sluicelog/sluice/plugins/filters/csv"
 	_ "github.com/sluicelog/sluice/plugins/filters/date"
 	_ "github.com/sluicelog/sluice/plugins/filters/dissect"
 	_ "github.com/sluicelog/sluice/plugins/filters/drop"
