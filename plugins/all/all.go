@@ -32,6 +32,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/kv"
 	_ "github.com/sluicelog/sluice/plugins/filters/mutate"
 	_ "github.com/sluicelog/sluice/plugins/filters/syslog_pri"
+	_ "github.com/sluicelog/sluice/plugins/filters/urldecode"
 
 	// Outputs.
 	_ "github.com/sluicelog/sluice/plugins/outputs/file"
