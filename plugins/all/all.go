@@ -31,6 +31,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/json_encode"
 	_ "github.com/sluicelog/sluice/plugins/filters/kv"
 	_ "github.com/sluicelog/sluice/plugins/filters/mutate"
+	_ "github.com/sluicelog/sluice/plugins/filters/split"
 	_ "github.com/sluicelog/sluice/plugins/filters/syslog_pri"
 	_ "github.com/sluicelog/sluice/plugins/filters/urldecode"
 
