@@ -24,6 +24,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/clone"
 	_ "github.com/sluicelog/sluice/plugins/filters/csv"
 	_ "github.com/sluicelog/sluice/plugins/filters/date"
+	_ "github.com/sluicelog/sluice/plugins/filters/de_dot"
 	_ "github.com/sluicelog/sluice/plugins/filters/dissect"
 	_ "github.com/sluicelog/sluice/plugins/filters/drop"
 	_ "github.com/sluicelog/sluice/plugins/filters/grok"
