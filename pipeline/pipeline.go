@@ -425,9 +425,17 @@ func (p *Pipeline) worker() {
 }
 
 // runFilters runs e through the filter program from pc; surviving events
-// are appended to w.ready, dropped ones are acknowledged.
+// are appended to w.ready, dropped ones are acknowledged. Events a filter
+// makes (clone, split) continue from the step after that filter once e is
+// done, so they follow e in the batch, as in Logstash.
 func (p *Pipeline) runFilters(e *event.Event, pc int, w *workerState) {
+	type child struct {
+		e  *event.Event
+		pc int
+	}
+	var children []child
 	prog := p.filterPrg
+run:
 	for pc < len(prog) {
 		in := &prog[pc]
 		switch in.op {
@@ -447,31 +455,34 @@ func (p *Pipeline) runFilters(e *event.Event, pc int, w *workerState) {
 			if ok && !e.Cancelled() && f.deco != nil {
 				f.deco.apply(e)
 			}
-			if len(w.emitted) > base {
-				children := append([]*event.Event(nil), w.emitted[base:]...)
-				w.emitted = w.emitted[:base]
-				for _, c := range children {
-					if tr := e.Tracker(); tr != nil && c.Tracker() == nil {
-						tr.Add(1)
-						c.SetTracker(tr)
-					}
-					if f.deco != nil {
-						f.deco.apply(c)
-					}
-					p.runFilters(c, pc+1, w)
+			for _, c := range w.emitted[base:] {
+				if tr := e.Tracker(); tr != nil && c.Tracker() == nil {
+					tr.Add(1)
+					c.SetTracker(tr)
 				}
+				if f.deco != nil {
+					f.deco.apply(c)
+				}
+				children = append(children, child{c, pc + 1})
 			}
+			clear(w.emitted[base:])
+			w.emitted = w.emitted[:base]
 			if e.Cancelled() {
 				if tr := e.Tracker(); tr != nil {
 					tr.Done()
 				}
-				return
+				break run
 			}
 			f.out.Add(1)
 		}
 		pc++
 	}
-	w.ready = append(w.ready, e)
+	if !e.Cancelled() {
+		w.ready = append(w.ready, e)
+	}
+	for _, c := range children {
+		p.runFilters(c.e, c.pc, w)
+	}
 }
 
 func (p *Pipeline) callFilter(f *runningFilter, e *event.Event, w *workerState) (ok bool) {
