@@ -192,16 +192,29 @@ class EcsFormatter(_JsonFormatter):
     ``host.hostname``, ``tags``, and on an exception
     ``error.type/message/stack_trace``. Static ``fields`` and extras with
     dotted names are nested (``extra={"user.id": 1}`` → ``{"user": {"id": 1}}``).
+
+    ``log.level`` and ``ecs.version`` are nested objects by default, so that
+    ``[log][level]`` works in the pipeline whatever the input (Sluice's and
+    Logstash's json codecs expand dotted keys, the beats input does not);
+    ``dotted=True`` writes them as dotted top-level keys, byte for byte
+    ecs-logging's layout (for files read by Filebeat).
     """
 
     ecs_version = "1.6.0"
 
+    def __init__(self, fields: Optional[Mapping[str, Any]] = None, tags: Optional[Iterable[str]] = None,
+                 host: Optional[str] = None, dotted: bool = False) -> None:
+        super().__init__(fields=fields, tags=tags, host=host)
+        self.dotted = dotted
+
     def document(self, record: logging.LogRecord) -> Dict[str, Any]:
-        doc: Dict[str, Any] = {
-            "@timestamp": _iso_utc(record),
-            "log.level": record.levelname.lower(),
-            "message": self._message(record),
-            "ecs.version": self.ecs_version,
+        doc: Dict[str, Any] = {"@timestamp": _iso_utc(record)}
+        if self.dotted:
+            doc["log.level"] = record.levelname.lower()
+        doc["message"] = self._message(record)
+        if self.dotted:
+            doc["ecs.version"] = self.ecs_version
+        doc.update({
             "log": {
                 "logger": record.name,
                 "origin": {"file": {"name": record.filename, "line": record.lineno},
@@ -210,7 +223,10 @@ class EcsFormatter(_JsonFormatter):
             "process": {"pid": record.process, "name": record.processName,
                         "thread": {"id": record.thread, "name": record.threadName}},
             "host": {"hostname": self.host},
-        }
+        })
+        if not self.dotted:
+            doc["log"]["level"] = record.levelname.lower()
+            doc["ecs"] = {"version": self.ecs_version}
         if self.tags:
             doc["tags"] = list(self.tags)
         for k, v in self.fields.items():

@@ -140,6 +140,7 @@ class SluiceHandler(logging.Handler):
         self._dropped_after_close = 0
         self._unsent_at_close = 0
         self._last_error: Optional[str] = None
+        self._forced = False
         self._last_report = time.monotonic()
 
     def _after_fork_in_child(self) -> None:
@@ -186,8 +187,8 @@ class SluiceHandler(logging.Handler):
         """Waits until every queued record was sent (acknowledged, for beats
         and http) or ``timeout`` (default ``flush_timeout``) passed; returns
         whether everything was sent. Never waits longer than the timeout."""
-        if self._pid != os.getpid():
-            return True
+        if self._pid != os.getpid() or self._closed:
+            return len(self._queue) == 0 and not self._inflight
         if self._thread is None or not self._thread.is_alive():
             return len(self._queue) == 0
         deadline = time.monotonic() + (self.flush_timeout if timeout is None else timeout)
@@ -223,7 +224,10 @@ class SluiceHandler(logging.Handler):
         if t is not None and t.is_alive():
             t.join(max(0.0, deadline - time.monotonic()))
             if t.is_alive():
-                # Blocked on a server that does not read: unblock it.
+                # Blocked on a server that does not read or acknowledge:
+                # unblock it (its error then is ours, not the server's).
+                self._last_error = "still sending (server not reading or acknowledging) at the flush timeout"
+                self._forced = True
                 self._transport.close()
                 t.join(0.2)
         else:
@@ -303,7 +307,8 @@ class SluiceHandler(logging.Handler):
                 done, rest, retry = len(batch), [], True
                 self._backoff.reset()
             except TransportError as err:
-                self._last_error = str(err)
+                if not self._forced:
+                    self._last_error = str(err)
                 done, rest, retry = err.done, batch[err.done:], err.retry
                 if retry:
                     self._retries += 1
