@@ -167,10 +167,14 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, str]:
         subprocess.run([openssl, *args], cwd=str(d), check=True, capture_output=True)
 
     run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-        "-days", "2", "-subj", "/CN=sluice-logging test CA")
+        "-days", "2", "-subj", "/CN=sluice-logging test CA",
+        # Python 3.13 verifies with X509_STRICT: a proper CA certificate.
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    common = ("keyUsage=critical,digitalSignature,keyEncipherment\n"
+              "authorityKeyIdentifier=keyid\nsubjectKeyIdentifier=hash\n")
     (d / "server.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                                  "extendedKeyUsage=serverAuth\n")
-    (d / "client.ext").write_text("extendedKeyUsage=clientAuth\n")
+                                  "extendedKeyUsage=serverAuth\n" + common)
+    (d / "client.ext").write_text("extendedKeyUsage=clientAuth\n" + common)
     for name in ("server", "client"):
         run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".csr",
             "-subj", "/CN=" + name)
