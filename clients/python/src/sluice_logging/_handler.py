@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from ._backoff import Backoff
 from ._formatters import LogstashFormatter
 from ._queue import OVERFLOW_POLICIES, RecordQueue
+from ._spool import Spool
 from ._transports import (BeatsTransport, HttpTransport, TcpTransport, Transport, TransportError,
                           UdpTransport, make_ssl_context)
 
@@ -20,6 +21,9 @@ __all__ = ["SluiceHandler", "TRANSPORTS"]
 TRANSPORTS = ("tcp", "udp", "beats", "http")
 
 _handlers: "weakref.WeakSet[SluiceHandler]" = weakref.WeakSet()
+# Spools a forked child inherited: never used nor closed there (closing would
+# let SQLite write to the parent's file), only kept from the garbage collector.
+_inherited_spools: List[Spool] = []
 
 
 class SluiceHandler(logging.Handler):
@@ -55,7 +59,10 @@ class SluiceHandler(logging.Handler):
     (10 s), ``ssl`` (TLS for tcp and beats; http uses the URL's scheme),
     ``ssl_cafile``, ``ssl_certfile``, ``ssl_keyfile``, ``ssl_key_password``,
     ``ssl_verify`` (True), ``url``, ``username``, ``password``
-    (http basic auth), ``max_datagram_size`` (udp, 65000), ``level``.
+    (http basic auth), ``max_datagram_size`` (udp, 65000), ``level``,
+    ``spool_path`` (an SQLite file keeping unsent records across restarts;
+    bounded by ``spool_max_records`` 100000, ``spool_max_bytes`` 64 MiB and
+    ``spool_max_age`` 7 days; a forked child does not use it).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 5044, transport: str = "beats", *,
@@ -70,7 +77,9 @@ class SluiceHandler(logging.Handler):
                  ssl_keyfile: Optional[str] = None, ssl_key_password: Optional[str] = None,
                  ssl_verify: bool = True, username: Optional[str] = None,
                  password: Optional[str] = None, http_headers: Optional[Mapping[str, str]] = None,
-                 max_datagram_size: int = 65000) -> None:
+                 max_datagram_size: int = 65000, spool_path: Optional[str] = None,
+                 spool_max_records: int = 100000, spool_max_bytes: int = 64 << 20,
+                 spool_max_age: Optional[float] = 7 * 86400.0) -> None:
         super().__init__(level)
         if transport not in TRANSPORTS:
             raise ValueError("transport must be one of %s, not %r" % (", ".join(TRANSPORTS), transport))
@@ -100,6 +109,9 @@ class SluiceHandler(logging.Handler):
         self.max_datagram_size = max_datagram_size
         self._ssl_verify = ssl_verify
         self._make_transport()  # validates the options now, not in the thread
+        self._spool: Optional[Spool] = None
+        if spool_path:
+            self._spool = Spool(spool_path, spool_max_records, spool_max_bytes, spool_max_age)
         self._init_state()
         _handlers.add(self)
 
@@ -130,6 +142,7 @@ class SluiceHandler(logging.Handler):
         self._start_lock = threading.Lock()
         self._thread: Optional[threading.Thread] = None
         self._stopping = threading.Event()
+        self._abort = threading.Event()
         self._deadline: Optional[float] = None
         self._closed = False
         self._inflight = 0
@@ -150,6 +163,10 @@ class SluiceHandler(logging.Handler):
             self._transport.discard()
         except Exception:
             pass
+        if self._spool is not None:
+            # The spool file stays the parent's: the child sends from memory.
+            _inherited_spools.append(self._spool)
+            self._spool = None
         self._make_transport()
         self._init_state()
 
@@ -188,18 +205,21 @@ class SluiceHandler(logging.Handler):
         and http) or ``timeout`` (default ``flush_timeout``) passed; returns
         whether everything was sent. Never waits longer than the timeout."""
         if self._pid != os.getpid() or self._closed:
-            return len(self._queue) == 0 and not self._inflight
+            return not self._pending()
         if self._thread is None or not self._thread.is_alive():
-            return len(self._queue) == 0
+            return not self._pending()
         deadline = time.monotonic() + (self.flush_timeout if timeout is None else timeout)
         with self._state:
-            while len(self._queue) or self._inflight:
+            while self._pending():
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
                 self._queue.wake()
                 self._state.wait(min(left, 0.1))
         return True
+
+    def _pending(self) -> int:
+        return len(self._queue) + self._inflight + (len(self._spool) if self._spool is not None else 0)
 
     def close(self, timeout: Optional[float] = None) -> None:  # type: ignore[override]
         """Sends what can be sent within ``timeout`` (default
@@ -228,10 +248,24 @@ class SluiceHandler(logging.Handler):
                 # unblock it (its error then is ours, not the server's).
                 self._last_error = "still sending (server not reading or acknowledging) at the flush timeout"
                 self._forced = True
+                self._abort.set()
                 self._transport.close()
                 t.join(0.2)
         else:
             self._transport.close()
+        if self._spool is not None:
+            # What is left waits in the spool for the next start.
+            try:
+                rest = self._queue.get_batch(len(self._queue) + 1, 1 << 62, 0)
+                self._spool.append(rest)
+                kept = len(self._spool)
+                self._spool.close()
+                if kept:
+                    sys.stderr.write("sluice_logging: %d records kept in the spool %s for the next start "
+                                     "(last error: %s)\n" % (kept, self._spool.path, self._last_error or "none"))
+                return
+            except Exception as err:
+                self._last_error = "spool: %s" % err
         unsent = len(self._queue) + self._inflight
         if unsent:
             self._unsent_at_close = unsent
@@ -258,7 +292,8 @@ class SluiceHandler(logging.Handler):
             "queued_bytes": self._queue.nbytes,
             "in_flight": self._inflight,
             "sent": self._sent,
-            "dropped": self._queue.dropped,
+            "dropped": self._queue.dropped + (self._spool.dropped if self._spool is not None else 0),
+            "spooled": len(self._spool) if self._spool is not None else 0,
             "failed": self._failed,
             "retries": self._retries,
             "truncated": getattr(self._transport, "truncated", 0),
@@ -269,7 +304,7 @@ class SluiceHandler(logging.Handler):
         }
 
     def _report_drops(self, force: bool = False) -> None:
-        lost = self._queue.dropped + self._failed
+        lost = self._queue.dropped + self._failed + (self._spool.dropped if self._spool is not None else 0)
         now = time.monotonic()
         if lost <= self._reported or (not force and now - self._last_report < self.drop_report_interval):
             return
@@ -294,7 +329,22 @@ class SluiceHandler(logging.Handler):
             if stopping and self._deadline is not None and time.monotonic() >= self._deadline:
                 return
             self._report_drops(force=stopping)
-            batch = q.get_batch(self.batch_size, self.batch_max_bytes, 0 if stopping else 0.5)
+            spool = self._spool
+            rows: List[Any] = []
+            if spool is not None:
+                moved: List[bytes] = []
+                try:
+                    moved = q.get_batch(1 << 30, 1 << 62, 0 if stopping or len(spool) else 0.5)
+                    spool.append(moved)
+                except Exception as err:  # disk full, ...: send from memory
+                    self._last_error = "spool %s: %s" % (spool.path, err)
+                    q.unget(moved)
+                    spool = None
+            if spool is not None:
+                rows = spool.peek(self.batch_size, self.batch_max_bytes)
+                batch = [d for _, d in rows]
+            else:
+                batch = q.get_batch(self.batch_size, self.batch_max_bytes, 0 if stopping else 0.5)
             if not batch:
                 if stopping:
                     return
@@ -322,7 +372,11 @@ class SluiceHandler(logging.Handler):
                 delay = self._backoff.next()
             with self._state:
                 self._sent += done
-                if rest:
+                if rows:
+                    spool.delete(rows[:done] if retry else rows)  # type: ignore[union-attr]
+                    if rest and not retry:
+                        self._failed += len(rest)
+                elif rest:
                     if retry:
                         q.unget(rest)
                     else:
@@ -330,12 +384,12 @@ class SluiceHandler(logging.Handler):
                 self._inflight = 0
                 self._state.notify_all()
             if delay:
-                if self._deadline is not None:
-                    delay = min(delay, max(0.0, self._deadline - time.monotonic()))
-                self._stopping.wait(delay)
-                if self._stopping.is_set() and self._deadline is not None:
-                    # Closing: keep trying until the deadline, not longer.
-                    self._stopping.wait(min(delay, max(0.0, self._deadline - time.monotonic())))
+                # Not interrupted by close(): while closing, the sender keeps
+                # trying (with backoff) until the deadline.
+                deadline = self._deadline
+                if deadline is not None:
+                    delay = min(delay, max(0.0, deadline - time.monotonic()))
+                self._abort.wait(delay)
 
 
 def _after_fork_in_child() -> None:
