@@ -67,15 +67,15 @@ def sluice_bin(tmp_path_factory: pytest.TempPathFactory) -> str:
 class Sluice:
     """A running `sluice serve -e CONF` whose output goes to a json_lines file."""
 
-    def __init__(self, binary: str, conf: str, out: Path) -> None:
-        self.binary, self.conf, self.out = binary, conf, out
+    def __init__(self, binary: str, conf: str, out: Path, args: Optional[List[str]] = None) -> None:
+        self.binary, self.conf, self.out, self.args = binary, conf, out, list(args or [])
         self.proc: Optional[subprocess.Popen] = None
         self.stderr_lines: List[str] = []
         self._started = threading.Event()
 
     def start(self, timeout: float = 30.0) -> "Sluice":
         self._started.clear()
-        self.proc = subprocess.Popen([self.binary, "serve", "-e", self.conf], stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([self.binary, "serve", *self.args, "-e", self.conf], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         proc = self.proc
 
@@ -139,11 +139,11 @@ def serve(sluice_bin: str, tmp_path: Path):
     output; it is stopped after the test."""
     running: List[Sluice] = []
 
-    def start(inputs: str, start: bool = True) -> Sluice:
+    def start(inputs: str, start: bool = True, args: Optional[List[str]] = None) -> Sluice:
         out = tmp_path / ("out%d.json" % len(running))
         conf = "input {\n%s\n}\noutput { file { path => %s codec => json_lines } }" % (
             inputs, json.dumps(str(out)))
-        s = Sluice(sluice_bin, conf, out)
+        s = Sluice(sluice_bin, conf, out, args)
         running.append(s)
         if start:
             s.start()

@@ -64,7 +64,7 @@ def test_spooled_records_survive_a_restart_and_arrive_in_order(serve, tmp_path: 
     log.removeHandler(h1)
     assert Spool(path).__len__() == 300
     # Second "process": the server is up; old records go first, then new ones.
-    srv = serve('beats { host => "127.0.0.1" port => %d }' % port)
+    srv = serve('beats { host => "127.0.0.1" port => %d }' % port, args=["-w", "1"])  # one worker keeps order
     h2 = SluiceHandler("127.0.0.1", port, "beats", spool_path=path, batch_size=64)
     log.addHandler(h2)
     for i in range(300, 400):
@@ -73,7 +73,7 @@ def test_spooled_records_survive_a_restart_and_arrive_in_order(serve, tmp_path: 
     h2.close()
     events = srv.wait_events(400, match=lambda e: e.get("run") == run)
     assert sorted(e["seq"] for e in events) == list(range(400))
-    # In order: the output file has them in arrival order (one connection).
+    # In order: one connection, one pipeline worker, the file has them as sent.
     seqs = [e["seq"] for e in events]
     assert seqs[:300] == list(range(300))
     assert len(Spool(path)) == 0
