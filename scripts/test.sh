@@ -22,6 +22,16 @@ step "python environment for the end-to-end tests (scripts/pyenv.sh)"
 scripts/pyenv.sh
 export SLUICE_PYTHON="${SLUICE_PYTHON:-$PWD/.cache/pyenv/bin/python}"
 
+step "python client sluice-logging: pytest (clients/python/tests; builds sluice itself)"
+# Exit code 5 means pytest collected nothing: the suite went missing.
+rc=0
+PYTHONPATH=clients/python/src "$SLUICE_PYTHON" -m pytest clients/python/tests -q -p no:cacheprovider || rc=$?
+if [ "$rc" -eq 5 ]; then
+  echo "pytest collected no tests in clients/python/tests"; exit 1
+elif [ "$rc" -ne 0 ]; then
+  exit "$rc"
+fi
+
 step "rsyslog for the syslog input's interoperability test (scripts/rsyslog.sh)"
 scripts/rsyslog.sh
 
