@@ -21,6 +21,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/inputs/udp"
 
 	// Filters.
+	_ "github.com/sluicelog/sluice/plugins/filters/cidr"
 	_ "github.com/sluicelog/sluice/plugins/filters/csv"
 	_ "github.com/sluicelog/sluice/plugins/filters/date"
 	_ "github.com/sluicelog/sluice/plugins/filters/dissect"
