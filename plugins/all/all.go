@@ -26,6 +26,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/date"
 	_ "github.com/sluicelog/sluice/plugins/filters/dissect"
 	_ "github.com/sluicelog/sluice/plugins/filters/drop"
+	_ "github.com/sluicelog/sluice/plugins/filters/fingerprint"
 	_ "github.com/sluicelog/sluice/plugins/filters/grok"
 	_ "github.com/sluicelog/sluice/plugins/filters/json"
 	_ "github.com/sluicelog/sluice/plugins/filters/kv"
