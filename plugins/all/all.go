@@ -32,6 +32,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/kv"
 	_ "github.com/sluicelog/sluice/plugins/filters/mutate"
 	_ "github.com/sluicelog/sluice/plugins/filters/prune"
+	_ "github.com/sluicelog/sluice/plugins/filters/translate"
 	_ "github.com/sluicelog/sluice/plugins/filters/truncate"
 	_ "github.com/sluicelog/sluice/plugins/filters/uuid"
 
