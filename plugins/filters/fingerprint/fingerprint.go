@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"math"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -49,12 +50,14 @@ milliseconds, objects and arrays in Ruby's inspect form with keys sorted
 Methods: ` + "`SHA1`" + `, ` + "`SHA256`" + `, ` + "`SHA384`" + `, ` + "`SHA512`" + ` and ` + "`MD5`" + ` give hex text
 (base64 with ` + "`base64encode`" + `), keyed (HMAC) when ` + "`key`" + ` is set. ` + "`MURMUR3`" + ` gives the
 32-bit MurmurHash3 (seed 0) as a number; integers are hashed as their 8
-little-endian bytes. ` + "`IPV4_NETWORK`" + ` masks an IPv4 address to ` + "`key`" + ` bits
+little-endian bytes. ` + "`MURMUR3_128`" + ` gives the 128-bit MurmurHash3 (x64, seed 2, as
+Logstash) in hex or base64; integers are hashed as 4 little-endian bytes when
+they fit 32 bits, else 8. ` + "`IPV4_NETWORK`" + ` masks an IPv4 address to ` + "`key`" + ` bits
 (` + "`1.2.3.4`" + ` with key 16 gives ` + "`1.2.0.0`" + `). ` + "`PUNCTUATION`" + ` keeps only the punctuation and
 symbol characters of the (last present, by sorted name) source. ` + "`UUID`" + ` stores a random
 UUID. Missing sources are skipped (the target is not set).
 
-Differences from Logstash: ` + "`MURMUR3_128`" + ` is not available yet. Ruby's inspect form
+Differences from Logstash: Ruby's inspect form
 is reproduced for common values; exotic strings (control characters beyond
 ` + "`\\n`" + `, ` + "`\\t`" + `, ` + "`\\r`" + `) may be escaped differently, so fingerprints of objects holding them
 can differ from Logstash's.`,
@@ -95,9 +98,9 @@ func (f *Filter) Settings(s *plugin.Settings) {
 		"Field that receives the fingerprint (overwritten). Default: `[event][hash]` with ECS compatibility, else `fingerprint`.")
 	s.Password(&f.Key, "key",
 		"HMAC key for the SHA and MD5 methods; the prefix length in bits for `IPV4_NETWORK` (required there).")
-	s.Bool(&f.Base64Encode, "base64encode", "Give SHA and MD5 fingerprints in base64 instead of hex.").Default(false)
+	s.Bool(&f.Base64Encode, "base64encode", "Give SHA, MD5 and MURMUR3_128 fingerprints in base64 instead of hex.").Default(false)
 	s.String(&f.Method, "method", "Fingerprint method.").Default("SHA1").
-		Enum("SHA1", "SHA256", "SHA384", "SHA512", "MD5", "MURMUR3", "IPV4_NETWORK", "UUID", "PUNCTUATION")
+		Enum("SHA1", "SHA256", "SHA384", "SHA512", "MD5", "MURMUR3", "MURMUR3_128", "IPV4_NETWORK", "UUID", "PUNCTUATION")
 	s.Bool(&f.ConcatenateSources, "concatenate_sources",
 		"Hash the names and values of all sources together, as `|name|value|...|`, instead of each source.").Default(false)
 	s.Bool(&f.ConcatenateAllFields, "concatenate_all_fields",
@@ -229,6 +232,21 @@ func (f *Filter) fingerprint(text []byte, raw any) (any, bool) {
 			return int64(Murmur3(b[:], 0)), true
 		}
 		return int64(Murmur3(text, 0)), true
+	case "MURMUR3_128":
+		data := text
+		if n, isInt := raw.(int64); isInt {
+			var b [8]byte
+			binary.LittleEndian.PutUint64(b[:], uint64(n))
+			data = b[:8]
+			if n >= math.MinInt32 && n <= math.MaxInt32 {
+				data = b[:4]
+			}
+		}
+		sum := Murmur3x64128(data, 2)
+		if f.Base64Encode {
+			return base64.StdEncoding.EncodeToString(sum[:]), true
+		}
+		return hex.EncodeToString(sum[:]), true
 	case "IPV4_NETWORK":
 		a, err := netip.ParseAddr(strings.TrimSpace(string(text)))
 		if err != nil || !a.Unmap().Is4() {

@@ -1,6 +1,8 @@
 package fingerprint
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"reflect"
 	"regexp"
 	"testing"
@@ -134,5 +136,45 @@ func BenchmarkSHA1(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		f.Filter(e, nil)
+	}
+}
+
+// Published MurmurHash3 x64_128 values (seed 0), as hex of h1 then h2
+// little-endian.
+func TestMurmur3x64128(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", "00000000000000000000000000000000"},
+		{"The quick brown fox jumps over the lazy dog", "6c1b07bc7bbc4be347939ac4a93c437a"},
+	}
+	for _, tt := range tests {
+		sum := Murmur3x64128([]byte(tt.in), 0)
+		if got := hex.EncodeToString(sum[:]); got != tt.want {
+			t.Errorf("Murmur3x64128(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// MURMUR3_128 wiring: seed 2 (as Logstash), hex or base64, integers as 4 or
+// 8 little-endian bytes. The algorithm itself is checked against published
+// values in TestMurmur3x64128.
+func TestMurmur3128Filter(t *testing.T) {
+	sum := func(b []byte) []byte { s := Murmur3x64128(b, 2); return s[:] }
+	tests := []struct {
+		conf string
+		v    any
+		want string
+	}{
+		{`fingerprint { method => "MURMUR3_128" source => ["v"] target => "fp" }`, "hello", hex.EncodeToString(sum([]byte("hello")))},
+		{`fingerprint { method => "MURMUR3_128" base64encode => true source => ["v"] target => "fp" }`, "hello", base64.StdEncoding.EncodeToString(sum([]byte("hello")))},
+		{`fingerprint { method => "MURMUR3_128" source => ["v"] target => "fp" }`, int64(1), hex.EncodeToString(sum([]byte{1, 0, 0, 0}))},
+		{`fingerprint { method => "MURMUR3_128" source => ["v"] target => "fp" }`, int64(1) << 40, hex.EncodeToString(sum([]byte{0, 0, 0, 0, 0, 1, 0, 0}))},
+	}
+	for _, tt := range tests {
+		f := plugintest.Build(t, plugin.KindFilter, tt.conf).Plugin.(*Filter)
+		e := event.FromMap(map[string]any{"v": tt.v})
+		f.Filter(e, nil)
+		if got, _ := e.GetField("fp"); got != tt.want {
+			t.Errorf("%s on %v: %v, want %v", tt.conf, tt.v, got, tt.want)
+		}
 	}
 }
