@@ -21,20 +21,26 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/inputs/udp"
 
 	// Filters.
+	_ "github.com/sluicelog/sluice/plugins/filters/cidr"
 	_ "github.com/sluicelog/sluice/plugins/filters/clone"
 	_ "github.com/sluicelog/sluice/plugins/filters/csv"
 	_ "github.com/sluicelog/sluice/plugins/filters/date"
 	_ "github.com/sluicelog/sluice/plugins/filters/de_dot"
 	_ "github.com/sluicelog/sluice/plugins/filters/dissect"
 	_ "github.com/sluicelog/sluice/plugins/filters/drop"
+	_ "github.com/sluicelog/sluice/plugins/filters/fingerprint"
 	_ "github.com/sluicelog/sluice/plugins/filters/grok"
 	_ "github.com/sluicelog/sluice/plugins/filters/json"
 	_ "github.com/sluicelog/sluice/plugins/filters/json_encode"
 	_ "github.com/sluicelog/sluice/plugins/filters/kv"
 	_ "github.com/sluicelog/sluice/plugins/filters/mutate"
+	_ "github.com/sluicelog/sluice/plugins/filters/prune"
 	_ "github.com/sluicelog/sluice/plugins/filters/split"
 	_ "github.com/sluicelog/sluice/plugins/filters/syslog_pri"
+	_ "github.com/sluicelog/sluice/plugins/filters/translate"
+	_ "github.com/sluicelog/sluice/plugins/filters/truncate"
 	_ "github.com/sluicelog/sluice/plugins/filters/urldecode"
+	_ "github.com/sluicelog/sluice/plugins/filters/uuid"
 
 	// Outputs.
 	_ "github.com/sluicelog/sluice/plugins/outputs/file"
