@@ -56,3 +56,37 @@ func (l *Listening) MarkReady(addrs ...net.Addr) {
 		close(ch)
 	}
 }
+
+// HeldListener keeps a listener that Open bound until Run takes it, so a
+// port in use is reported at start-up and Run serves the same socket.
+type HeldListener struct {
+	mu sync.Mutex
+	ln net.Listener
+}
+
+// Hold keeps ln, closing one held before (an input opened twice).
+func (h *HeldListener) Hold(ln net.Listener) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ln != nil {
+		h.ln.Close()
+	}
+	h.ln = ln
+}
+
+// Take returns the held listener, or nil, and forgets it.
+func (h *HeldListener) Take() net.Listener {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ln := h.ln
+	h.ln = nil
+	return ln
+}
+
+// CloseHeld closes the listener if Run never took it.
+func (h *HeldListener) CloseHeld() error {
+	if ln := h.Take(); ln != nil {
+		return ln.Close()
+	}
+	return nil
+}

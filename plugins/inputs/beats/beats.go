@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sluicelog/sluice/event"
@@ -99,9 +98,8 @@ type Input struct {
 	pushMax      int           // events pushed at once
 	pushMaxBytes int           // payload bytes pushed at once
 
-	mu  sync.Mutex
-	ln  net.Listener
-	srv netutil.Server
+	held netutil.HeldListener // bound by Open, served by Run
+	srv  netutil.Server
 }
 
 var (
@@ -352,43 +350,25 @@ func (in *Input) Open(ctx context.Context) error {
 		in.MarkReady(nil)
 		return fmt.Errorf("beats: listen on %s: %w", addr, err)
 	}
-	in.mu.Lock()
-	if in.ln != nil {
-		in.ln.Close()
-	}
-	in.ln = ln
-	in.mu.Unlock()
+	in.held.Hold(ln)
 	in.MarkReady(ln.Addr())
 	in.log.Info("listening", "protocol", "beats", "address", ln.Addr().String(), "ssl_enabled", in.tlsCfg != nil)
 	return nil
 }
 
 // Close closes the listener if Run did not take it.
-func (in *Input) Close() error {
-	if ln := in.takeListener(); ln != nil {
-		return ln.Close()
-	}
-	return nil
-}
-
-func (in *Input) takeListener() net.Listener {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	ln := in.ln
-	in.ln = nil
-	return ln
-}
+func (in *Input) Close() error { return in.held.CloseHeld() }
 
 // Run accepts connections until ctx ends, then closes every connection
 // and returns nil. Windows not acknowledged by then are left to the
 // clients to send again.
 func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
-	ln := in.takeListener()
+	ln := in.held.Take()
 	if ln == nil {
 		if err := in.Open(ctx); err != nil {
 			return err
 		}
-		ln = in.takeListener()
+		ln = in.held.Take()
 	}
 	in.srv.MaxConns = in.MaxConnections
 	in.srv.Logger = in.log

@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sluicelog/sluice/event"
@@ -152,8 +151,7 @@ type Input struct {
 
 	conflictLog netutil.LogLimiter
 
-	mu sync.Mutex
-	ln net.Listener // opened, not yet served
+	held netutil.HeldListener // bound by Open, served by Run
 }
 
 var (
@@ -339,32 +337,14 @@ func (in *Input) Open(ctx context.Context) error {
 		in.MarkReady(nil)
 		return fmt.Errorf("http: listen on %s: %w", addr, err)
 	}
-	in.mu.Lock()
-	if in.ln != nil {
-		in.ln.Close()
-	}
-	in.ln = ln
-	in.mu.Unlock()
+	in.held.Hold(ln)
 	in.MarkReady(ln.Addr())
 	in.log.Info("listening", "address", ln.Addr().String(), "ssl_enabled", in.tlsCfg != nil)
 	return nil
 }
 
 // Close closes the listener if Run did not take it.
-func (in *Input) Close() error {
-	if ln := in.takeListener(); ln != nil {
-		return ln.Close()
-	}
-	return nil
-}
-
-func (in *Input) takeListener() net.Listener {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	ln := in.ln
-	in.ln = nil
-	return ln
-}
+func (in *Input) Close() error { return in.held.CloseHeld() }
 
 // shutdownTimeout bounds how long Run waits for requests in progress at
 // shutdown before closing their connections.
@@ -373,12 +353,12 @@ const shutdownTimeout = 10 * time.Second
 // Run serves requests until ctx ends, then stops accepting, lets requests
 // in progress finish (at most shutdownTimeout) and returns nil.
 func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
-	ln := in.takeListener()
+	ln := in.held.Take()
 	if ln == nil {
 		if err := in.Open(ctx); err != nil {
 			return err
 		}
-		ln = in.takeListener()
+		ln = in.held.Take()
 	}
 	if in.tlsCfg != nil {
 		ln = tls.NewListener(ln, in.tlsCfg)

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
@@ -106,9 +105,8 @@ type Input struct {
 	peerSubj bool
 	dns      dnsCache
 
-	mu  sync.Mutex
-	ln  net.Listener // opened, not yet served
-	srv netutil.Server
+	held netutil.HeldListener // bound by Open, served by Run
+	srv  netutil.Server
 }
 
 var (
@@ -261,32 +259,14 @@ func (in *Input) Open(ctx context.Context) error {
 		in.MarkReady(nil)
 		return fmt.Errorf("tcp: listen on %s: %w", addr, err)
 	}
-	in.mu.Lock()
-	if in.ln != nil {
-		in.ln.Close()
-	}
-	in.ln = ln
-	in.mu.Unlock()
+	in.held.Hold(ln)
 	in.MarkReady(ln.Addr())
 	in.log.Info("listening", "address", ln.Addr().String(), "ssl_enabled", in.tlsCfg != nil)
 	return nil
 }
 
 // Close closes the listener if Run did not take it.
-func (in *Input) Close() error {
-	if ln := in.takeListener(); ln != nil {
-		return ln.Close()
-	}
-	return nil
-}
-
-func (in *Input) takeListener() net.Listener {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	ln := in.ln
-	in.ln = nil
-	return ln
-}
+func (in *Input) Close() error { return in.held.CloseHeld() }
 
 // Run accepts connections (server mode) or connects to the server (client
 // mode) until ctx ends, then closes every connection and returns nil.
@@ -298,12 +278,12 @@ func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 		in.MarkReady(nil)
 		return in.runClient(ctx, q)
 	}
-	ln := in.takeListener()
+	ln := in.held.Take()
 	if ln == nil {
 		if err := in.Open(ctx); err != nil {
 			return err
 		}
-		ln = in.takeListener()
+		ln = in.held.Take()
 	}
 	in.srv.MaxConns = in.MaxConnections
 	in.srv.Logger = in.log
