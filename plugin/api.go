@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/sluicelog/sluice/event"
 )
@@ -63,6 +64,11 @@ type Context struct {
 	// where plugins put the fields they add (e.g. `host` or
 	// `[host][hostname]`).
 	ECSCompatibility string
+	// DeadLetter, when not nil, keeps events an output rejected for good
+	// (the elasticsearch output's 400/404 items) so the dead_letter_queue
+	// input can replay them. It is nil unless the dead letter queue is
+	// enabled; outputs then log and count such events instead.
+	DeadLetter DeadLetterWriter
 
 	// buildCodec is set by Registry.Build (see BuildCodec).
 	buildCodec func(name string) (Codec, error)
@@ -83,6 +89,13 @@ func (c *Context) BuildCodec(name string) (Codec, error) {
 // true for v1 and v8, false for `disabled`. An unset mode counts as v8,
 // the default of Logstash 8.
 func (c *Context) ECS() bool { return c.ECSCompatibility != "disabled" }
+
+// DeadLetterWriter stores an event that an output could not deliver and
+// will not retry, with the reason (the server's error) and the id of the
+// plugin that rejected it.
+type DeadLetterWriter interface {
+	WriteDeadLetter(e *event.Event, pluginID, reason string) error
+}
 
 // Input produces events.
 type Input interface {
@@ -172,6 +185,14 @@ type Decoder interface {
 	// Flush emits whatever is buffered (a last line without a newline) at
 	// the end of the stream.
 	Flush(emit func(*event.Event))
+}
+
+// IdleFlusher is implemented by decoders that hold data back waiting for
+// more (the multiline codec). An input that owns a stream calls the
+// decoder's Flush once no bytes arrived on that stream for
+// IdleFlushInterval; zero means never.
+type IdleFlusher interface {
+	IdleFlushInterval() time.Duration
 }
 
 // DecodeMessage decodes one whole message (a datagram, a request body).
