@@ -7,6 +7,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/codecs/json"
 	_ "github.com/sluicelog/sluice/plugins/codecs/json_lines"
 	_ "github.com/sluicelog/sluice/plugins/codecs/line"
+	_ "github.com/sluicelog/sluice/plugins/codecs/multiline"
 	_ "github.com/sluicelog/sluice/plugins/codecs/plain"
 	_ "github.com/sluicelog/sluice/plugins/codecs/rubydebug"
 
