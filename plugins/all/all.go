@@ -37,6 +37,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/mutate"
 	_ "github.com/sluicelog/sluice/plugins/filters/prune"
 	_ "github.com/sluicelog/sluice/plugins/filters/split"
+	_ "github.com/sluicelog/sluice/plugins/filters/throttle"
 	_ "github.com/sluicelog/sluice/plugins/filters/syslog_pri"
 	_ "github.com/sluicelog/sluice/plugins/filters/translate"
 	_ "github.com/sluicelog/sluice/plugins/filters/truncate"
