@@ -29,6 +29,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/de_dot"
 	_ "github.com/sluicelog/sluice/plugins/filters/dissect"
 	_ "github.com/sluicelog/sluice/plugins/filters/drop"
+	_ "github.com/sluicelog/sluice/plugins/filters/elapsed"
 	_ "github.com/sluicelog/sluice/plugins/filters/fingerprint"
 	_ "github.com/sluicelog/sluice/plugins/filters/grok"
 	_ "github.com/sluicelog/sluice/plugins/filters/json"
