@@ -44,6 +44,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/truncate"
 	_ "github.com/sluicelog/sluice/plugins/filters/urldecode"
 	_ "github.com/sluicelog/sluice/plugins/filters/uuid"
+	_ "github.com/sluicelog/sluice/plugins/filters/xml"
 
 	// Outputs.
 	_ "github.com/sluicelog/sluice/plugins/outputs/file"
