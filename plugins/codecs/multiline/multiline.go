@@ -45,7 +45,8 @@ new event or belongs to another one:
   event after it; a line that does not match ends the current event.
 
 The lines of one event are joined with a newline into ` + "`message`" + `; events made of
-more than one line get the ` + "`multiline_tag`" + `. Since the end of an event is only
+more than one line get the ` + "`multiline_tag`" + `; ` + "`@timestamp`" + ` is when the event's first line
+arrived. Since the end of an event is only
 known when the next one starts, the last event of a stream is emitted when the
 stream ends, or — with ` + "`auto_flush_interval`" + ` — once no new data arrived for that long
 (the tcp, stdin and file inputs honour it; such a flush also ends a last line that
@@ -56,7 +57,8 @@ has no newline yet).
 ` + "`preset => \"python\"`" + ` (a Sluice extension, instead of ` + "`pattern`" + `/` + "`negate`" + `/` + "`what`" + `) joins a
 Python traceback to the log line it follows, as written by ` + "`logging.exception()`" + `,
 ` + "`logger.error(..., exc_info=True)`" + ` or an uncaught exception: the
-` + "`Traceback (most recent call last):`" + ` line, the indented frame and source lines, the
+` + "`Traceback (most recent call last):`" + ` line (and ` + "`Stack (most recent call last):`" + ` of ` + "`stack_info=True`" + `),
+the indented frame and source lines, the
 final exception line, and chained exceptions (the blank line, ` + "`During handling of\nthe above exception, another exception occurred:`" + ` or ` + "`The above exception was the\ndirect cause of the following exception:`" + `, the blank line and the next traceback).
 Any other indented line also continues the event before it. The preset keeps a
 blank line after an exception back until the next line shows whether a chained
@@ -265,7 +267,8 @@ type Decoder struct {
 
 	buf      []byte // the pending event's lines, joined with '\n'
 	lines    int
-	cut      bool // a line of the pending event was cut at the limit
+	cut      bool      // a line of the pending event was cut at the limit
+	started  time.Time // when the pending event's first line arrived
 	py       pyState
 	pyBlank  bool // python: a blank line held back after an exception
 	bytesLog codecutil.Once
@@ -348,6 +351,8 @@ func (d *Decoder) add(text string, truncated bool) {
 	}
 	if d.lines > 0 {
 		d.buf = append(d.buf, '\n')
+	} else {
+		d.started = time.Now() // the event's @timestamp, as in Logstash
 	}
 	if len(text) > room {
 		text = truncateUTF8(text, room)
@@ -372,6 +377,7 @@ func (d *Decoder) flushTagged(tag string) {
 		return
 	}
 	e := event.NewMessage(string(d.buf))
+	e.SetTimestamp(d.started)
 	if d.lines > 1 && d.c.MultilineTag != "" {
 		e.AddTag(d.c.MultilineTag)
 	}
@@ -403,6 +409,9 @@ func (d *Decoder) pythonLine(text string, truncated bool) {
 	indented := len(text) > 0 && (text[0] == ' ' || text[0] == '\t')
 	cont := false
 	switch {
+	case text == "Stack (most recent call last):":
+		// logging's stack_info: indented frames follow.
+		cont, d.py = true, pyNone
 	case isTracebackHeader(text):
 		// A traceback right after another one (not chained) is a new
 		// event: an uncaught exception printed after a logged one.

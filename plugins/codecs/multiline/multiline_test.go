@@ -343,3 +343,20 @@ func benchDecode(b *testing.B, c *Codec) {
 	}
 	d.Flush(emit)
 }
+
+func TestTimestampIsFirstLine(t *testing.T) {
+	c := codec(t, `multiline { pattern => "^ " what => "previous" }`)
+	d := c.NewDecoder(plugin.DecoderOptions{})
+	var out []*event.Event
+	emit := func(e *event.Event) { out = append(out, e) }
+	before := time.Now()
+	d.Decode([]byte("a\n"), emit)
+	mid := time.Now()
+	d.Decode([]byte(" b\nc\n"), emit)
+	if len(out) != 1 {
+		t.Fatalf("%d events", len(out))
+	}
+	if ts := out[0].Timestamp(); ts.Before(before.Truncate(time.Millisecond)) || ts.After(mid) {
+		t.Errorf("@timestamp %v not between %v and %v (when the first line arrived)", ts, before, mid)
+	}
+}

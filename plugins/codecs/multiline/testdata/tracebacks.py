@@ -85,6 +85,7 @@ if sys.version_info >= (3, 11):
         raise ExceptionGroup("several", [ValueError("one"), TypeError("two")])
     except ExceptionGroup:
         log.exception("group")
+log.warning("where am I", stack_info=True)
 log.info("done")
 
 with open(sys.argv[1], "w") as f:
