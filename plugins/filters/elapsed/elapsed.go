@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicelog/sluice/event"
@@ -47,8 +48,9 @@ An end event without a known start event is tagged ` + "`elapsed_end_without_sta
 start event whose end does not arrive within ` + "`timeout`" + ` seconds is forgotten and a
 new event reports it: tags ` + "`elapsed`" + ` and ` + "`elapsed_expired_error`" + `, the id field,
 ` + "`elapsed_time`" + ` (how long it waited) and ` + "`elapsed_timestamp_start`" + `. Expired starts are
-found when the filter is flushed: set ` + "`periodic_flush => true`" + ` to get those events
-while the pipeline runs (they are also checked when it stops).
+looked for every 5 seconds while events pass through the filter, when the filter is
+flushed (with ` + "`periodic_flush => true`" + `, also while no events arrive) and when the
+pipeline stops.
 
 The filter succeeds (its ` + "`add_tag`" + `, ` + "`add_field`" + ` ... apply) for start and end events;
 the events it creates get those options too. Events without the id field are
@@ -86,6 +88,7 @@ type Filter struct {
 	starts    map[string]start
 	maxStarts int
 	warned    bool
+	lastSweep atomic.Int64 // when expired starts were last looked for, Unix nanoseconds
 }
 
 type start struct {
@@ -151,8 +154,17 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 	return nil
 }
 
-// Filter records start events and completes end events.
+// sweepEvery is how often Filter looks for expired start events.
+const sweepEvery = 5 * time.Second
+
+// Filter records start events and completes end events. Every few
+// seconds it also reports expired start events, so that they are reported
+// while events flow even without periodic_flush.
 func (f *Filter) Filter(e *event.Event, emit func(*event.Event)) bool {
+	if now := f.now(); now.UnixNano()-f.lastSweep.Load() >= int64(sweepEvery) {
+		f.lastSweep.Store(now.UnixNano())
+		f.expire(now, emit)
+	}
 	isStart, isEnd := e.HasTag(f.StartTag), e.HasTag(f.EndTag)
 	if !isStart && !isEnd {
 		return false
@@ -214,6 +226,11 @@ func (f *Filter) newEvent(st start, elapsed float64, tag string) *event.Event {
 // waited longer than timeout, and forgets it.
 func (f *Filter) Flush(emit func(*event.Event)) {
 	now := f.now()
+	f.lastSweep.Store(now.UnixNano())
+	f.expire(now, emit)
+}
+
+func (f *Filter) expire(now time.Time, emit func(*event.Event)) {
 	var expired []start
 	f.mu.Lock()
 	for id, st := range f.starts {

@@ -215,3 +215,33 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// Expired starts are reported by Filter too (at most every 5 s), without
+// a flush.
+func TestExpiryWhileEventsFlow(t *testing.T) {
+	f, c := build(t, "")
+	var out collect
+	f.Filter(ev("start", "a", 0), out.emit)
+	c.t = t0.Add(2 * time.Second)
+	f.Filter(ev("start", "b", 0), out.emit)
+	other := ev("", "x", 0)
+	for _, step := range []struct {
+		at   time.Duration
+		want int
+	}{
+		{61 * time.Second, 1}, // a expired
+		{63 * time.Second, 1}, // b expired too, but the last look was 2 s ago
+		{66 * time.Second, 2},
+	} {
+		c.t = t0.Add(step.at)
+		f.Filter(other, out.emit)
+		if len(out) != step.want {
+			t.Fatalf("at %v: %d events emitted, want %d", step.at, len(out), step.want)
+		}
+	}
+	for i, id := range []string{"a", "b"} {
+		if v, _ := out[i].GetField("task"); v != id || !out[i].HasTag(TagExpired) {
+			t.Errorf("event %d: task %v, tags %q", i, v, out[i].Tags())
+		}
+	}
+}
