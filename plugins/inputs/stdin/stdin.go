@@ -32,7 +32,8 @@ func init() {
 }
 
 const description = "Reads the standard input and decodes it with the codec: one event per line by default " +
-	"(`line`). Use `json_lines` for newline-delimited JSON, or `multiline` to join lines.\n\n" +
+	"(`line`). Use `json_lines` for newline-delimited JSON, or `multiline` to join lines (its " +
+	"`auto_flush_interval` is honoured: the pending event is delivered once the input was idle that long).\n\n" +
 	"When the input ends (end of file, or Ctrl-D on a terminal) the input is done; once every input " +
 	"is done the pipeline delivers what it holds and `sluice serve` exits. This makes batch jobs simple: " +
 	"`sluice serve -f pipeline.conf < access.log`.\n\n" +
