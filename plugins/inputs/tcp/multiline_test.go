@@ -1,8 +1,12 @@
 package tcp
 
 import (
+	"encoding/json"
 	"io"
+	"os"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,5 +56,72 @@ func TestMultilineIdleFlush(t *testing.T) {
 	evs = q.Wait(t, 3, 5*time.Second)
 	if got := evs[2].Message(); got != "again\n  indented" {
 		t.Errorf("third event %q", got)
+	}
+}
+
+// pythonSender logs to a TCP connection, one line per write (a traceback
+// thus arrives in many reads), and prints the records it sent as JSON.
+const pythonSender = `
+import json, logging, socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+sock = socket.create_connection((host, int(port)))
+class LineSocket:
+    def write(self, s):
+        for line in s.splitlines(keepends=True):
+            sock.sendall(line.encode())
+    def flush(self):
+        pass
+records = []
+class H(logging.StreamHandler):
+    def emit(self, record):
+        records.append(self.format(record))
+        super().emit(record)
+h = H(LineSocket())
+h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+log = logging.getLogger("app")
+log.addHandler(h)
+log.propagate = False
+log.warning("before")
+try:
+    try:
+        1 / 0
+    except ZeroDivisionError as e:
+        raise KeyError("missing") from e
+except KeyError:
+    log.exception("request failed")
+log.warning("after")
+sock.close()
+print(json.dumps(records))
+`
+
+// A real Python traceback (logging.exception, chained exceptions) sent
+// line by line over TCP arrives as one event.
+func TestMultilinePythonOverTCP(t *testing.T) {
+	py := os.Getenv("SLUICE_PYTHON")
+	if py == "" {
+		var err error
+		if py, err = exec.LookPath("python3"); err != nil {
+			t.Skip("python3 not found (set SLUICE_PYTHON)")
+		}
+	}
+	inst := plugintest.Build(t, plugin.KindInput,
+		`tcp { host => "127.0.0.1" port => 0 codec => multiline { preset => "python" } }`)
+	in := inst.Plugin.(*Input)
+	q := newQueue()
+	addr, _ := start(t, in, q)
+	out, err := exec.Command(py, "-c", pythonSender, addr).Output()
+	if err != nil {
+		t.Fatalf("python: %v", err)
+	}
+	var records []string
+	if err := json.Unmarshal(out, &records); err != nil {
+		t.Fatalf("python output %q: %v", out, err)
+	}
+	if len(records) != 3 || !strings.Contains(records[1], "The above exception was the direct cause") {
+		t.Fatalf("unexpected records %q", records)
+	}
+	evs := q.Wait(t, 3, 5*time.Second)
+	if got := messages(evs); !slices.Equal(got, records) {
+		t.Errorf("messages\n%q\nwant\n%q", got, records)
 	}
 }
