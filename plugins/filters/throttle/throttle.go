@@ -45,7 +45,10 @@ A ` + "`max_age`" + ` of at least twice the ` + "`period`" + ` is recommended, m
 arrive out of order.
 
 As in Logstash, counters live in memory: they start from zero when Sluice
-restarts, and each pipeline has its own.`,
+restarts, and each pipeline has its own.
+
+Difference from Logstash: ` + "`period`" + ` is a number of seconds (quoted or not); Logstash also
+accepts a ` + "`%{field}`" + ` reference there.`,
 		Example: example,
 		New:     func() plugin.Plugin { return &Filter{} },
 	})
