@@ -245,3 +245,22 @@ func TestExpiryWhileEventsFlow(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkElapsed(b *testing.B) {
+	f, _ := build(b, "")
+	starts := make([]*event.Event, 256)
+	ends := make([]*event.Event, 256)
+	for i := range starts {
+		starts[i] = ev("start", int64(i), 0)
+		ends[i] = ev("end", int64(i), time.Second)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		k := i % len(starts)
+		f.Filter(starts[k], nil)
+		e := ends[k].Clone()
+		f.Filter(e, nil)
+		i++
+	}
+}
