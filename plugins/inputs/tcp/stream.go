@@ -106,16 +106,6 @@ func (s *stream) run(ctx context.Context, r io.Reader) error {
 	s.ctx = ctx
 	buf := make([]byte, minReadBuf)
 	var rerr error
-	if s.in.ProxyProtocol {
-		var rest []byte
-		rest, rerr = s.readProxyHeader(r, buf)
-		if rerr == nil && len(rest) > 0 {
-			s.decode(rest)
-		}
-		if rerr != nil && !errors.Is(rerr, io.EOF) {
-			return rerr
-		}
-	}
 	// A decoder that holds data back (multiline) is flushed once the
 	// connection was idle for its interval: while it may hold data, reads
 	// have a deadline.
@@ -125,6 +115,17 @@ func (s *stream) run(ctx context.Context, r io.Reader) error {
 		idle = 0
 	}
 	pending, deadline := false, false
+	if s.in.ProxyProtocol {
+		var rest []byte
+		rest, rerr = s.readProxyHeader(r, buf)
+		if rerr == nil && len(rest) > 0 {
+			s.decode(rest)
+			pending = idle > 0
+		}
+		if rerr != nil && !errors.Is(rerr, io.EOF) {
+			return rerr
+		}
+	}
 	for rerr == nil && s.err == nil {
 		if pending {
 			_ = dl.SetReadDeadline(time.Now().Add(idle))
