@@ -3,6 +3,7 @@ module github.com/sluicelog/sluice
 go 1.26.0
 
 require (
+	github.com/antchfx/xpath v1.3.5
 	github.com/elastic/go-lumber v0.1.0
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/text v0.43.0

@@ -7,6 +7,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/codecs/json"
 	_ "github.com/sluicelog/sluice/plugins/codecs/json_lines"
 	_ "github.com/sluicelog/sluice/plugins/codecs/line"
+	_ "github.com/sluicelog/sluice/plugins/codecs/multiline"
 	_ "github.com/sluicelog/sluice/plugins/codecs/plain"
 	_ "github.com/sluicelog/sluice/plugins/codecs/rubydebug"
 
@@ -28,6 +29,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/de_dot"
 	_ "github.com/sluicelog/sluice/plugins/filters/dissect"
 	_ "github.com/sluicelog/sluice/plugins/filters/drop"
+	_ "github.com/sluicelog/sluice/plugins/filters/elapsed"
 	_ "github.com/sluicelog/sluice/plugins/filters/fingerprint"
 	_ "github.com/sluicelog/sluice/plugins/filters/grok"
 	_ "github.com/sluicelog/sluice/plugins/filters/json"
@@ -37,10 +39,12 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/prune"
 	_ "github.com/sluicelog/sluice/plugins/filters/split"
 	_ "github.com/sluicelog/sluice/plugins/filters/syslog_pri"
+	_ "github.com/sluicelog/sluice/plugins/filters/throttle"
 	_ "github.com/sluicelog/sluice/plugins/filters/translate"
 	_ "github.com/sluicelog/sluice/plugins/filters/truncate"
 	_ "github.com/sluicelog/sluice/plugins/filters/urldecode"
 	_ "github.com/sluicelog/sluice/plugins/filters/uuid"
+	_ "github.com/sluicelog/sluice/plugins/filters/xml"
 
 	// Outputs.
 	_ "github.com/sluicelog/sluice/plugins/outputs/file"

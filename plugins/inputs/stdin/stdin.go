@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/plugin"
@@ -31,7 +32,8 @@ func init() {
 }
 
 const description = "Reads the standard input and decodes it with the codec: one event per line by default " +
-	"(`line`). Use `json_lines` for newline-delimited JSON, or `multiline` to join lines.\n\n" +
+	"(`line`). Use `json_lines` for newline-delimited JSON, or `multiline` to join lines (its " +
+	"`auto_flush_interval` is honoured: the pending event is delivered once the input was idle that long).\n\n" +
 	"When the input ends (end of file, or Ctrl-D on a terminal) the input is done; once every input " +
 	"is done the pipeline delivers what it holds and `sluice serve` exits. This makes batch jobs simple: " +
 	"`sluice serve -f pipeline.conf < access.log`.\n\n" +
@@ -130,6 +132,9 @@ func (in *Input) read(ctx context.Context, q plugin.Queue, r io.Reader) error {
 		batch = batch[:0]
 		return err
 	}
+	if f, ok := dec.(plugin.IdleFlusher); ok && f.IdleFlushInterval() > 0 {
+		return in.readIdle(ctx, r, f.IdleFlushInterval(), dec, emit, push)
+	}
 	buf := make([]byte, readSize)
 	for {
 		n, err := r.Read(buf)
@@ -148,6 +153,75 @@ func (in *Input) read(ctx context.Context, q plugin.Queue, r io.Reader) error {
 				return nil
 			}
 			return fmt.Errorf("stdin: read: %w", err)
+		}
+	}
+}
+
+// readIdle is read's loop for a decoder that holds data back (multiline):
+// reads happen in a goroutine, and the decoder is flushed once no bytes
+// arrived for idle.
+func (in *Input) readIdle(ctx context.Context, r io.Reader, idle time.Duration, dec plugin.Decoder,
+	emit func(*event.Event), push func() error) error {
+	type result struct {
+		n   int
+		err error
+	}
+	results := make(chan result)
+	again := make(chan struct{})
+	buf := make([]byte, readSize)
+	go func() {
+		for {
+			n, err := r.Read(buf)
+			select {
+			case results <- result{n, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+			select {
+			case <-again: // buf was consumed
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	timer := time.NewTimer(idle)
+	timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+			dec.Flush(emit)
+			if push() != nil {
+				return nil
+			}
+		case res := <-results:
+			if res.n > 0 {
+				dec.Decode(buf[:res.n], emit)
+				timer.Reset(idle)
+			}
+			if res.err != nil {
+				timer.Stop()
+				dec.Flush(emit)
+				if push() != nil {
+					return nil
+				}
+				if errors.Is(res.err, io.EOF) || errors.Is(res.err, os.ErrClosed) {
+					return nil
+				}
+				return fmt.Errorf("stdin: read: %w", res.err)
+			}
+			if push() != nil {
+				return nil
+			}
+			select {
+			case again <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
 		}
 	}
 }

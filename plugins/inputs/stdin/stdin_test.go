@@ -15,6 +15,7 @@ import (
 	"github.com/sluicelog/sluice/plugin"
 	"github.com/sluicelog/sluice/plugin/plugintest"
 	_ "github.com/sluicelog/sluice/plugins/codecs/line"
+	_ "github.com/sluicelog/sluice/plugins/codecs/multiline"
 )
 
 func build(t testing.TB, ecs string) *Input {
@@ -166,4 +167,47 @@ func messages(evs []*event.Event) []string {
 		out[i] = e.Message()
 	}
 	return out
+}
+
+// With a multiline codec that has auto_flush_interval, the last event is
+// delivered once stdin was idle that long, before the input ends.
+func TestMultilineIdleFlush(t *testing.T) {
+	inst := plugintest.Build(t, plugin.KindInput,
+		`stdin { codec => multiline { pattern => "^\s" what => "previous" auto_flush_interval => 0.2 } }`)
+	in := inst.Plugin.(*Input)
+	pr, pw := io.Pipe()
+	in.reader = pr
+	q := plugintest.NewQueue()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx, q) }()
+	if _, err := io.WriteString(pw, "first\n  more\nsecond\n  more"); err != nil {
+		t.Fatal(err)
+	}
+	evs := q.Wait(t, 1, 5*time.Second)
+	if got := evs[0].Message(); got != "first\n  more" {
+		t.Errorf("first event %q", got)
+	}
+	// No more input: the held event (and its last line, without a newline)
+	// comes after the interval.
+	evs = q.Wait(t, 2, 5*time.Second)
+	if got := evs[1].Message(); got != "second\n  more" {
+		t.Errorf("second event %q", got)
+	}
+	if _, err := io.WriteString(pw, "\nthird\n"); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return at EOF")
+	}
+	cancel()
+	if got := messages(q.Events()); !slices.Equal(got, []string{"first\n  more", "second\n  more", "", "third"}) {
+		t.Errorf("messages %q", got)
+	}
 }

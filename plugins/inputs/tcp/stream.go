@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,24 +106,49 @@ func (s *stream) run(ctx context.Context, r io.Reader) error {
 	s.ctx = ctx
 	buf := make([]byte, minReadBuf)
 	var rerr error
+	// A decoder that holds data back (multiline) is flushed once the
+	// connection was idle for its interval: while it may hold data, reads
+	// have a deadline.
+	idle := idleInterval(s.dec)
+	dl, _ := r.(interface{ SetReadDeadline(time.Time) error })
+	if dl == nil {
+		idle = 0
+	}
+	pending, deadline := false, false
 	if s.in.ProxyProtocol {
 		var rest []byte
 		rest, rerr = s.readProxyHeader(r, buf)
 		if rerr == nil && len(rest) > 0 {
 			s.decode(rest)
+			pending = idle > 0
 		}
 		if rerr != nil && !errors.Is(rerr, io.EOF) {
 			return rerr
 		}
 	}
 	for rerr == nil && s.err == nil {
+		if pending {
+			_ = dl.SetReadDeadline(time.Now().Add(idle))
+			deadline = true
+		} else if deadline {
+			_ = dl.SetReadDeadline(time.Time{})
+			deadline = false
+		}
 		var n int
 		n, rerr = r.Read(buf)
 		if n > 0 {
+			pending = idle > 0
 			s.decode(buf[:n])
 			if n == len(buf) && len(buf) < maxReadBuf {
 				buf = make([]byte, 2*len(buf))
 			}
+		}
+		if deadline && rerr != nil && errors.Is(rerr, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+			// Idle: deliver what the decoder holds, then wait for more
+			// bytes without a deadline.
+			rerr, pending = nil, false
+			s.dec.Flush(s.emit)
+			s.push()
 		}
 	}
 	if s.err != nil {
@@ -145,6 +171,14 @@ func (s *stream) run(ctx context.Context, r io.Reader) error {
 		return nil
 	}
 	return rerr
+}
+
+// idleInterval is the decoder's idle flush interval (0: none).
+func idleInterval(d plugin.Decoder) time.Duration {
+	if f, ok := d.(plugin.IdleFlusher); ok {
+		return max(f.IdleFlushInterval(), 0)
+	}
+	return 0
 }
 
 func (s *stream) decode(p []byte) {

@@ -38,7 +38,9 @@ const description = "Listens on a TCP port (or, with `mode => client`, connects 
 	"connection's byte stream with the codec: by default one event per line (`line`); use `json_lines` for " +
 	"newline-delimited JSON such as python-logstash or Log4j2's `JsonLayout` with `eventEol`.\n\n" +
 	"Every connection has its own decoder, so lines from different clients never mix. When a client closes " +
-	"its side of the connection, a last line without a trailing newline is still delivered. While the pipeline " +
+	"its side of the connection, a last line without a trailing newline is still delivered. With `codec => " +
+	"multiline { ... auto_flush_interval => N }` (for example `preset => \"python\"` to join tracebacks), a " +
+	"connection's pending event is delivered once the connection was idle for N seconds. While the pipeline " +
 	"is full, connections stop being read: the clients' TCP send windows fill up and they slow down " +
 	"(backpressure) instead of events piling up in memory.\n\n" +
 	"### Connection metadata\n\n" +
