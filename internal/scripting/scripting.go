@@ -53,8 +53,8 @@ type Options struct {
 	// Params are the parameter names of the wrapped body (CompileBody),
 	// e.g. ["event"] or ["event", "map"].
 	Params []string
-	// Timeout bounds each call (and Init/register, with at least
-	// StartupTimeout). Zero means no limit.
+	// Timeout bounds each call; init code and register get ten times as
+	// long (at least a second). Zero means no limit.
 	Timeout time.Duration
 	// RegisterParams is passed to the script's register(params) function
 	// (CompileFile), as a frozen dict.
@@ -63,8 +63,14 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// StartupTimeout is the minimum time allowed for init code and register.
-const StartupTimeout = 10 * time.Second
+// startupTimeout bounds init code, a file's top level and register: ten
+// times the per-event timeout, and at least a second.
+func startupTimeout(t time.Duration) time.Duration {
+	if t <= 0 {
+		return 0
+	}
+	return max(10*t, time.Second)
+}
 
 // Program is a compiled script, shared by all its runtimes.
 type Program struct {
@@ -352,7 +358,7 @@ func (p *Program) NewRuntime() (*Runtime, error) {
 	}
 	r.timer = time.AfterFunc(time.Hour, r.onTimer)
 	r.timer.Stop()
-	startup := max(p.opts.Timeout, StartupTimeout)
+	startup := startupTimeout(p.opts.Timeout)
 	predeclared := builtins
 	if p.initProg != nil {
 		var globals starlark.StringDict

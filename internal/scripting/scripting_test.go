@@ -142,7 +142,7 @@ func run(t *testing.T, body string, opts Options, e *event.Event) (starlark.Valu
 func TestEventAPI(t *testing.T) {
 	e := event.FromMap(map[string]any{
 		"message": "hello", "n": int64(2),
-		"http": map[string]any{"status": int64(404)},
+		"http":       map[string]any{"status": int64(404)},
 		"@timestamp": time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC),
 	})
 	_, err := run(t, `

@@ -35,6 +35,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/kv"
 	_ "github.com/sluicelog/sluice/plugins/filters/mutate"
 	_ "github.com/sluicelog/sluice/plugins/filters/prune"
+	_ "github.com/sluicelog/sluice/plugins/filters/script"
 	_ "github.com/sluicelog/sluice/plugins/filters/split"
 	_ "github.com/sluicelog/sluice/plugins/filters/syslog_pri"
 	_ "github.com/sluicelog/sluice/plugins/filters/translate"
