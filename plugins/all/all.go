@@ -21,6 +21,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/inputs/udp"
 
 	// Filters.
+	_ "github.com/sluicelog/sluice/plugins/filters/aggregate"
 	_ "github.com/sluicelog/sluice/plugins/filters/cidr"
 	_ "github.com/sluicelog/sluice/plugins/filters/clone"
 	_ "github.com/sluicelog/sluice/plugins/filters/csv"
