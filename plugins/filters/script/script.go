@@ -29,7 +29,7 @@ func init() {
 		Description: `Runs a script on each event, for the transforms no other filter does: what Logstash
 configurations do with the ` + "`ruby`" + ` filter. Scripts are written in
 [Starlark](https://github.com/google/starlark-go/blob/master/doc/spec.md), a small dialect of
-Python: ` + "`if`/`for`/`while`" + `, functions, lists, dicts, string methods, f-less ` + "`%`" + ` formatting.
+Python: ` + "`if`/`for`/`while`" + `, functions, lists, dicts, comprehensions, string methods, ` + "`%`" + ` formatting.
 The event API mirrors Logstash's Ruby one, so ruby snippets translate line by line:
 ` + "`event.get(\"[a][b]\")`, `event.set(ref, value)`, `event.remove(ref)`, `event.include(ref)`" + `
 (Ruby's ` + "`include?`" + `), ` + "`event.tag(t)`, `event.cancel()`, `event.clone()`, `event.to_dict()`" + `,

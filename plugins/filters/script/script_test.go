@@ -362,3 +362,78 @@ func BenchmarkBaselineNoScript(b *testing.B) {
 		_ = e
 	}
 }
+
+// The examples of docs/scripting.md, run.
+func TestGuideExamples(t *testing.T) {
+	guide, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "scripting.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The threshold.star file, as the guide shows it.
+	start := strings.Index(string(guide), "# /etc/sluice/scripts/threshold.star")
+	end := strings.Index(string(guide)[start:], "```")
+	path := writeScript(t, string(guide)[start:start+end])
+	f := build(t, fmt.Sprintf(`script { path => %q script_params => { "field" => "load" "limit" => 4 } }`, path))
+	for _, tt := range []struct {
+		load    any
+		cancel  bool
+		emitted int
+	}{{nil, false, 0}, {int64(2), true, 0}, {int64(9), false, 1}} {
+		e := event.FromMap(m{"load": tt.load})
+		var got []*event.Event
+		f.Filter(e, func(n *event.Event) { got = append(got, n) })
+		if e.Cancelled() != tt.cancel || len(got) != tt.emitted {
+			t.Errorf("load %v: cancelled %v, emitted %d", tt.load, e.Cancelled(), len(got))
+		}
+	}
+
+	// Rows of the translation table.
+	in := m{"a": "42", "s": "Hello, World", "arr": []any{int64(1), int64(2), int64(3)}, "h": m{"k": int64(1)}}
+	code := `
+if str(event.get('a')) != '42' or int(event.get('a')) != 42 or float(event.get('a')) != 42.0: fail('conv')
+if not event.include('a') or event.get('nope') != None: fail('nil')
+s = event.get('s')
+if s.lower() != 'hello, world' or s.split(',') != ['Hello', ' World'] or not s.startswith('He') or 'World' not in s: fail('str')
+m = re.search(r'W(or)', s)
+if (m[1] if m else None) != 'or': fail('re')
+if re.sub(r'\s+', ' ', 'a   b') != 'a b' or re.findall(r'\d+', 'a1b22') != ['1', '22']: fail('re2')
+if '%s-%s' % (1, 'x') != '1-x' or '{}-{}'.format(1, 'x') != '1-x': fail('fmt')
+arr = event.get('arr')
+if [x * 2 for x in arr] != [2, 4, 6] or [x for x in arr if x > 1] != [2, 3] or 2 not in arr or len(arr) != 3: fail('arr')
+h = event.get('h')
+h['k'] = h.get('k', 0) + 1
+h.setdefault('list', []).append('x')
+if h != {'k': 2, 'list': ['x']}: fail('hash %r' % h)
+if json.decode(json.encode({'a': [1]})) != {'a': [1]}: fail('json')
+if time.now().unix < 1700000000: fail('now')
+event.timestamp = time.from_timestamp(1700000000)
+if math.floor(2.5) != 2 or math.round(2.5) != 3: fail('math')
+if 1 / 2 != 0.5 or 7 // 2 != 3: fail('div')
+`
+	g := build(t, "script { code => \""+code+"\" }")
+	e := event.FromMap(in)
+	if !g.Filter(e, func(*event.Event) {}) {
+		t.Fatalf("translation table: %v", e.Tags())
+	}
+	if e.Timestamp().Unix() != 1700000000 {
+		t.Errorf("timestamp %v", e.Timestamp())
+	}
+}
+
+func TestGuideInitExample(t *testing.T) {
+	f := build(t, `script {
+  init => "
+    LEVELS = {'W': 'warning', 'E': 'error', 'I': 'info'}
+    def level(code):
+        return LEVELS.get(code, 'unknown')
+  "
+  code => "event.set('[log][level]', level(event.get('lvl')))"
+}`)
+	for lvl, want := range map[string]string{"W": "warning", "X": "unknown"} {
+		e := event.FromMap(m{"lvl": lvl})
+		f.Filter(e, func(*event.Event) {})
+		if v, _ := e.GetField("[log][level]"); v != want {
+			t.Errorf("%s: %v", lvl, v)
+		}
+	}
+}
