@@ -426,3 +426,31 @@ func BenchmarkAggregate(b *testing.B) {
 		f.Filter(event.FromMap(m{"id": ids[i%4], "v": int64(i)}), func(*event.Event) {})
 	}
 }
+
+func TestWarnsAboutSeveralWorkers(t *testing.T) {
+	c := newClock()
+	f := build(t, c, `aggregate { task_id => "%{id}" code => "map['n'] = 1" }`)
+	f.Filter(event.FromMap(m{"id": "1"}), func(*event.Event) {})
+	if f.warnedOrder.Load() {
+		t.Fatal("warned with one worker")
+	}
+	// Two workers inside Filter at once (held at the shared lock).
+	f.ps.mu.Lock()
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.Filter(event.FromMap(m{"id": "1"}), func(*event.Event) {})
+		}()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for f.inFilter.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	f.ps.mu.Unlock()
+	wg.Wait()
+	if !f.warnedOrder.Load() {
+		t.Error("no warning about several workers")
+	}
+}
