@@ -440,11 +440,12 @@ func (r *Runtime) onTimer() {
 }
 
 // guard runs f with a deadline of timeout (none when zero) and reports a
-// cancellation as ErrTimeout.
+// cancellation as ErrTimeout. A panic inside the interpreter (a bug) is
+// returned as an error rather than taking the pipeline down.
 func (r *Runtime) guard(timeout time.Duration, f func() error) error {
 	r.thread.Steps = 0
 	if timeout <= 0 {
-		return f()
+		return safely(f)
 	}
 	r.mu.Lock()
 	r.running = true
@@ -452,7 +453,7 @@ func (r *Runtime) guard(timeout time.Duration, f func() error) error {
 	r.thread.Uncancel()
 	r.mu.Unlock()
 	r.timer.Reset(timeout)
-	err := f()
+	err := safely(f)
 	r.timer.Stop()
 	r.mu.Lock()
 	r.running = false
@@ -464,6 +465,15 @@ func (r *Runtime) guard(timeout time.Duration, f func() error) error {
 		}
 	}
 	return err
+}
+
+func safely(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("BUG: script engine panicked: %v", p)
+		}
+	}()
+	return f()
 }
 
 // Call calls the entry function with args (wrapped events, dicts) under

@@ -142,11 +142,14 @@ func fromValue(v starlark.Value, depth int, lenient bool) (any, error) {
 		}
 		return out, nil
 	case *Event:
+		if lenient {
+			if x.e == nil {
+				return nil, nil
+			}
+			return x.e.Clone().Fields(), nil
+		}
 		if x.e == nil {
 			return nil, errStale
-		}
-		if lenient {
-			return x.e.Clone().Fields(), nil
 		}
 		return nil, fmt.Errorf("an event cannot be stored in a field (use event.to_dict())")
 	}

@@ -396,11 +396,15 @@ func (f *Filter) timeoutEvent(id string, el *element) *event.Event {
 // Flush removes expired tasks (only the filter handling the pattern's
 // timeouts does) and emits their maps as events when configured to.
 func (f *Filter) Flush(emit func(*event.Event)) {
-	if f.store == nil || f.store.owner != f {
+	if f.ps == nil {
 		return
 	}
 	var pushed []*event.Event
 	f.ps.mu.Lock()
+	if f.store.owner != f {
+		f.ps.mu.Unlock()
+		return
+	}
 	now := f.now()
 	for _, id := range f.store.sortedIDs() {
 		el := f.store.maps[id]
@@ -426,11 +430,15 @@ func (f *Filter) Flush(emit func(*event.Event)) {
 // engine calls it when it supports final flushes.
 func (f *Filter) FlushFinal(emit func(*event.Event)) {
 	f.Flush(emit)
-	if f.store == nil || f.store.owner != f || !f.PushPreviousMapAsEvent {
+	if f.ps == nil || !f.PushPreviousMapAsEvent {
 		return
 	}
 	var pushed []*event.Event
 	f.ps.mu.Lock()
+	if f.store.owner != f {
+		f.ps.mu.Unlock()
+		return
+	}
 	for _, id := range f.store.sortedIDs() {
 		pushed = append(pushed, f.timeoutEvent(id, f.store.maps[id]))
 		delete(f.store.maps, id)
