@@ -23,7 +23,8 @@ type Event struct {
 	rt *Runtime
 	// cancel is the script's cancel()/uncancel() state, applied to the
 	// event when the call ends (Runtime.Release).
-	cancel bool
+	cancel  bool
+	methods [len(eventMethodNames)]boundMethod
 }
 
 var (
@@ -71,35 +72,46 @@ func (w *Event) Hash() (uint32, error) { return 0, errors.New("unhashable type: 
 
 type eventMethod func(w *Event, name string, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
 
-var eventMethods = map[string]eventMethod{
-	"get":        evGet,
-	"set":        evSet,
-	"remove":     evRemove,
-	"include":    evInclude,
-	"tag":        evTag,
-	"remove_tag": evRemoveTag,
-	"cancel":     evCancel,
-	"uncancel":   evUncancel,
-	"cancelled":  evCancelled,
-	"clone":      evClone,
-	"to_dict":    evToDict,
-	"to_json":    evToJSON,
-	"sprintf":    evSprintf,
-}
+// The methods, in a fixed order so that each wrapper can carry its bound
+// methods inline (no allocation per attribute access).
+var eventMethodNames = [...]string{"get", "set", "remove", "include", "tag", "remove_tag", "cancel",
+	"uncancel", "cancelled", "clone", "to_dict", "to_json", "sprintf"}
 
-var eventBuiltins = func() map[string]*starlark.Builtin {
-	m := map[string]*starlark.Builtin{}
-	for name, fn := range eventMethods {
-		m[name] = starlark.NewBuiltin(name, func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			w := b.Receiver().(*Event)
-			if w.e == nil {
-				return nil, errStale
-			}
-			return fn(w, b.Name(), args, kwargs)
-		})
+var eventMethodFuncs = [len(eventMethodNames)]eventMethod{evGet, evSet, evRemove, evInclude, evTag, evRemoveTag,
+	evCancel, evUncancel, evCancelled, evClone, evToDict, evToJSON, evSprintf}
+
+var eventMethodIndex = func() map[string]int {
+	m := make(map[string]int, len(eventMethodNames))
+	for i, n := range eventMethodNames {
+		m[n] = i
 	}
 	return m
 }()
+
+// boundMethod is an event method bound to its wrapper.
+type boundMethod struct {
+	w *Event
+	i uint8
+}
+
+var _ starlark.Callable = (*boundMethod)(nil)
+
+func (b *boundMethod) Name() string { return eventMethodNames[b.i] }
+func (b *boundMethod) String() string {
+	return "<built-in method " + eventMethodNames[b.i] + " of event value>"
+}
+func (b *boundMethod) Type() string          { return "builtin_function_or_method" }
+func (b *boundMethod) Freeze()               {}
+func (b *boundMethod) Truth() starlark.Bool  { return true }
+func (b *boundMethod) Hash() (uint32, error) { return 0, errors.New("unhashable type: method") }
+
+// CallInternal implements starlark.Callable.
+func (b *boundMethod) CallInternal(_ *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if b.w.e == nil {
+		return nil, errStale
+	}
+	return eventMethodFuncs[b.i](b.w, eventMethodNames[b.i], args, kwargs)
+}
 
 // Attr implements starlark.HasAttrs.
 func (w *Event) Attr(name string) (starlark.Value, error) {
@@ -113,18 +125,20 @@ func (w *Event) Attr(name string) (starlark.Value, error) {
 		}
 		return ToValue(v), nil
 	}
-	if b, ok := eventBuiltins[name]; ok {
-		return b.BindReceiver(w), nil
+	if i, ok := eventMethodIndex[name]; ok {
+		b := &w.methods[i]
+		if b.w == nil {
+			b.w, b.i = w, uint8(i)
+		}
+		return b, nil
 	}
 	return nil, nil
 }
 
 // AttrNames implements starlark.HasAttrs.
 func (w *Event) AttrNames() []string {
-	names := make([]string, 0, len(eventMethods)+1)
-	for n := range eventMethods {
-		names = append(names, n)
-	}
+	names := make([]string, 0, len(eventMethodNames)+1)
+	names = append(names, eventMethodNames[:]...)
 	names = append(names, "timestamp")
 	sort.Strings(names)
 	return names

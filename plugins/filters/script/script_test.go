@@ -354,6 +354,22 @@ func BenchmarkScript(b *testing.B) {
 	})
 }
 
+// BenchmarkScriptOneCore is BenchmarkScript on one goroutine: the cost
+// per event per core.
+func BenchmarkScriptOneCore(b *testing.B) {
+	f := build(b, `script { code => "
+      size = event.get('[http][bytes]') or 0
+      event.set('[http][kb]', size / 1024.0)
+      if size > 1000:
+          event.tag('big')
+    " }`)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		e := event.FromMap(m{"message": "GET /", "http": m{"bytes": int64(2048), "verb": "GET"}})
+		f.Filter(e, func(*event.Event) {})
+	}
+}
+
 func BenchmarkBaselineNoScript(b *testing.B) {
 	// The cost of making the event alone, to subtract from BenchmarkScript.
 	b.ReportAllocs()
