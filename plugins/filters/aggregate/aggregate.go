@@ -42,7 +42,8 @@ becomes ` + "`map['n'] = map.get('n', 0) + 1`" + `. The code may return a list o
 ` + "`_aggregateexception`" + `.
 
 Tasks without an end event are closed by timeouts: ` + "`timeout`" + ` after the task's first
-event (1800 s unless set), ` + "`inactivity_timeout`" + ` after its last. With
+event (unless set: the smallest ` + "`timeout`" + ` of the pipeline's aggregate filters, else 1800 s),
+` + "`inactivity_timeout`" + ` after its last. With
 ` + "`push_map_as_event_on_timeout`" + ` the map of an expired task becomes a new event (with
 ` + "`timeout_task_id_field`" + `, ` + "`timeout_tags`" + ` and ` + "`timeout_code`" + ` applied); with
 ` + "`push_previous_map_as_event`" + ` a new task id pushes the previous task's map at once (tasks
@@ -129,7 +130,7 @@ func (f *Filter) Settings(s *plugin.Settings) {
 		"The event ends the task: the map is removed after the code ran.").Default(false)
 	f.timeoutOptions = []*plugin.Setting{
 		s.Seconds(&f.Timeout, "timeout",
-			"Seconds after a task's first event after which its map is removed (and pushed as an event with `push_map_as_event_on_timeout`). 0 means never. Default 1800 for the filter that handles the pattern's timeouts.").
+			"Seconds after a task's first event after which its map is removed (and pushed as an event with `push_map_as_event_on_timeout`). 0 means never. When no filter of the pattern sets it: the smallest timeout set in the pipeline's aggregate filters, else 1800.").
 			Default(DefaultTimeout),
 		s.String(&f.TimeoutCode, "timeout_code",
 			"Starlark code run on the event made from an expired map (`event`).").
@@ -179,7 +180,7 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 	if f.taskID, err = event.ParseTemplate(f.TaskID); err != nil {
 		return fmt.Errorf("task_id: %w", err)
 	}
-	if f.InactivityTimeout > 0 && f.Timeout > 0 && f.InactivityTimeout >= f.Timeout {
+	if f.InactivityTimeout > 0 && f.Timeout > 0 && f.InactivityTimeout > f.Timeout {
 		return fmt.Errorf("inactivity_timeout (%v) must be lower than timeout (%v)", f.InactivityTimeout, f.Timeout)
 	}
 	if f.TimeoutTaskIDField != "" {
@@ -211,6 +212,9 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 	f.ps.mu.Lock()
 	defer f.ps.mu.Unlock()
 	f.store = f.ps.storeFor(f.TaskID)
+	if f.timeoutOptions[0].Set && f.Timeout > 0 && (f.ps.minTimeout == 0 || f.Timeout < f.ps.minTimeout) {
+		f.ps.minTimeout = f.Timeout
+	}
 	if f.hasTimeoutOptions() {
 		if o := f.store.owner; o != nil && o.hasTimeoutOptions() {
 			return fmt.Errorf("task_id pattern %q: timeout options are already set in another aggregate filter (%s); "+
@@ -355,14 +359,25 @@ func newEvents(res starlark.Value) ([]*event.Event, error) {
 // pushes reports whether expired maps become events.
 func (f *Filter) pushes() bool { return f.PushMapAsEventOnTimeout || f.PushPreviousMapAsEvent }
 
+// timeout is the filter's timeout: its own when set, else the smallest
+// timeout set in the pipeline's aggregate filters, else DefaultTimeout (as
+// Logstash decides it). Call with the pipeline's mutex held.
+func (f *Filter) timeout() time.Duration {
+	if f.timeoutOptions[0].Set || f.ps.minTimeout == 0 {
+		return f.Timeout
+	}
+	return f.ps.minTimeout
+}
+
 // expired reports whether a task has timed out at time now: measured in
-// reference times (event times) when byRef, else on the clock.
+// reference times (event times) when byRef, else on the clock. Call with
+// the pipeline's mutex held.
 func (f *Filter) expired(el *element, now time.Time, byRef bool) bool {
 	created, last := el.createdWall, el.lastWall
 	if byRef {
 		created, last = el.createdRef, el.lastRef
 	}
-	if f.Timeout > 0 && now.Sub(created) > f.Timeout {
+	if t := f.timeout(); t > 0 && now.Sub(created) > t {
 		return true
 	}
 	return f.InactivityTimeout > 0 && now.Sub(last) > f.InactivityTimeout
@@ -426,10 +441,15 @@ func (f *Filter) Flush(emit func(*event.Event)) {
 
 // FlushFinal is the flush at pipeline shutdown: as Flush, and with
 // push_previous_map_as_event the last task's map is pushed even when it
-// has not timed out (the last jdbc row's group), as Logstash does. The
-// engine calls it when it supports final flushes.
+// has not timed out (the last jdbc row's group), as Logstash does; the
+// events pushed are tagged _aggregatefinalflush. The engine calls it when
+// it supports final flushes.
 func (f *Filter) FlushFinal(emit func(*event.Event)) {
-	f.Flush(emit)
+	final := func(e *event.Event) {
+		e.AddTag("_aggregatefinalflush")
+		emit(e)
+	}
+	f.Flush(final)
 	if f.ps == nil || !f.PushPreviousMapAsEvent {
 		return
 	}
@@ -446,7 +466,7 @@ func (f *Filter) FlushFinal(emit func(*event.Event)) {
 	f.ps.mu.Unlock()
 	for _, e := range pushed {
 		if !e.Cancelled() {
-			emit(e)
+			final(e)
 		}
 	}
 }

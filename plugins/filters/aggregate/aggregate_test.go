@@ -205,7 +205,7 @@ func TestFlushFinalPushesLastMap(t *testing.T) {
 	f.Filter(event.FromMap(m{"k": "a"}), s.emit)
 	f.Filter(event.FromMap(m{"k": "a"}), s.emit)
 	f.FlushFinal(s.emit)
-	if got := s.take(); !reflect.DeepEqual(got, []m{{"n": int64(2)}}) {
+	if got := s.take(); !reflect.DeepEqual(got, []m{{"n": int64(2), "tags": []any{"_aggregatefinalflush"}}}) {
 		t.Errorf("final flush: %#v", got)
 	}
 }
@@ -452,5 +452,26 @@ func TestWarnsAboutSeveralWorkers(t *testing.T) {
 	wg.Wait()
 	if !f.warnedOrder.Load() {
 		t.Error("no warning about several workers")
+	}
+}
+
+func TestDefaultTimeoutIsThePipelinesSmallest(t *testing.T) {
+	// A pattern with no timeout set uses the smallest timeout of the
+	// pipeline's other aggregate filters, as in Logstash.
+	c := newClock()
+	build(t, c, `aggregate { task_id => "%{other}" code => "pass" timeout => 30 }`)
+	f := build(t, c, `aggregate { task_id => "%{id}" code => "map['n'] = 1" }`)
+	f.Filter(event.FromMap(m{"id": "1"}), func(*event.Event) {})
+	c.Advance(31 * time.Second)
+	f.Flush(func(*event.Event) {})
+	if len(f.store.maps) != 0 {
+		t.Error("map kept past the pipeline's smallest timeout")
+	}
+	g := build(t, c, `aggregate { task_id => "%{id3}" code => "map['n'] = 1" timeout => 1000 }`)
+	g.Filter(event.FromMap(m{"id3": "1"}), func(*event.Event) {})
+	c.Advance(31 * time.Second)
+	g.Flush(func(*event.Event) {})
+	if len(g.store.maps) != 1 {
+		t.Error("an explicit timeout was overridden")
 	}
 }

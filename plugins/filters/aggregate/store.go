@@ -75,6 +75,9 @@ type pipelineState struct {
 	// mapsPath is aggregate_maps_path (set by at most one filter).
 	mapsPath  string
 	pathOwner *Filter
+	// minTimeout is the smallest timeout set in the pipeline's aggregate
+	// filters (0: none): the timeout of patterns that set none.
+	minTimeout time.Duration
 }
 
 var (
