@@ -343,6 +343,9 @@ type Runtime struct {
 	refs     refCache
 	wrappers []*Event
 	args     starlark.Tuple
+	// broken is set when the interpreter panicked: its state is not
+	// trusted any more and the pool drops it.
+	broken bool
 }
 
 // NewRuntime makes a runtime: runs the init code and the program's
@@ -445,7 +448,7 @@ func (r *Runtime) onTimer() {
 func (r *Runtime) guard(timeout time.Duration, f func() error) error {
 	r.thread.Steps = 0
 	if timeout <= 0 {
-		return safely(f)
+		return r.safely(f)
 	}
 	r.mu.Lock()
 	r.running = true
@@ -453,7 +456,7 @@ func (r *Runtime) guard(timeout time.Duration, f func() error) error {
 	r.thread.Uncancel()
 	r.mu.Unlock()
 	r.timer.Reset(timeout)
-	err := safely(f)
+	err := r.safely(f)
 	r.timer.Stop()
 	r.mu.Lock()
 	r.running = false
@@ -467,9 +470,10 @@ func (r *Runtime) guard(timeout time.Duration, f func() error) error {
 	return err
 }
 
-func safely(f func() error) (err error) {
+func (r *Runtime) safely(f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			r.broken = true
 			err = fmt.Errorf("BUG: script engine panicked: %v", p)
 		}
 	}()
@@ -547,6 +551,10 @@ func (p *Pool) Get() (*Runtime, error) {
 // Put returns a runtime to the pool (after Release).
 func (p *Pool) Put(r *Runtime) {
 	r.Release()
+	if r.broken {
+		r.timer.Stop()
+		return
+	}
 	p.mu.Lock()
 	p.free = append(p.free, r)
 	p.mu.Unlock()
