@@ -396,3 +396,26 @@ func FuzzCompile(f *testing.F) {
 		r.Release()
 	})
 }
+
+func benchCall(b *testing.B, timeout time.Duration) {
+	p, err := CompileBody("event.set('n', 1)", Options{Params: []string{"event"}, Timeout: timeout})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := p.NewRuntime()
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := event.NewMessage("x")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.Call(r.Wrap(e)); err != nil {
+			b.Fatal(err)
+		}
+		r.Release()
+	}
+}
+
+// The cost of a minimal call, and the part the timeout adds.
+func BenchmarkCall(b *testing.B)          { benchCall(b, time.Second) }
+func BenchmarkCallNoTimeout(b *testing.B) { benchCall(b, 0) }
