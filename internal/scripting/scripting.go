@@ -254,7 +254,17 @@ func describeErr(err error, name string, shift int) error {
 	var se syntax.Error
 	var rl resolve.ErrorList
 	var ee *starlark.EvalError
+	var te *timeoutError
 	switch {
+	case errors.As(err, &te):
+		where := name
+		for i := 0; i < len(te.ee.CallStack); i++ {
+			if fr := te.ee.CallStack.At(i); fr.Pos.Filename() == name {
+				where = pos(fr.Pos)
+				break
+			}
+		}
+		return &ScriptError{Msg: fmt.Sprintf("%s: timed out after %v", where, te.after), err: ErrTimeout}
 	case errors.As(err, &se):
 		return fmt.Errorf("%s: %s", pos(se.Pos), se.Msg)
 	case errors.As(err, &rl):
@@ -288,14 +298,29 @@ func (e *ScriptError) Unwrap() error { return e.err }
 // ErrTimeout is wrapped by errors of calls cancelled by the timeout.
 var ErrTimeout = errors.New("script timed out")
 
+// timeoutError is a cancelled run, with where it was.
+type timeoutError struct {
+	ee    *starlark.EvalError
+	after time.Duration
+}
+
+func (e *timeoutError) Error() string { return fmt.Sprintf("timed out after %v", e.after) }
+func (e *timeoutError) Unwrap() error { return ErrTimeout }
+
 // dedent removes the indentation common to the non-blank lines. When the
 // first line is not indented but all later lines are (a configuration
 // string that starts right after its quote), the later lines' common
 // indentation is removed instead.
 func dedent(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\t", "    ")
 	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		// Tabs in the indentation count as four spaces (not in the code).
+		body := strings.TrimLeft(l, " \t")
+		if ind := l[:len(l)-len(body)]; strings.ContainsRune(ind, '\t') {
+			lines[i] = strings.ReplaceAll(ind, "\t", "    ") + body
+		}
+	}
 	common := func(ls []string) string {
 		prefix, first := "", true
 		for _, l := range ls {
@@ -464,7 +489,7 @@ func (r *Runtime) guard(timeout time.Duration, f func() error) error {
 	if err != nil && !time.Now().Before(r.deadline) {
 		var ee *starlark.EvalError
 		if errors.As(err, &ee) && strings.Contains(ee.Msg, "timeout") {
-			return &ScriptError{Msg: fmt.Sprintf("%s: timed out after %v", r.prog.opts.Name, timeout), err: ErrTimeout}
+			return &timeoutError{ee: ee, after: timeout}
 		}
 	}
 	return err
@@ -493,9 +518,6 @@ func (r *Runtime) Call(args ...starlark.Value) (starlark.Value, error) {
 	})
 	clear(r.args)
 	if err != nil {
-		if errors.Is(err, ErrTimeout) {
-			return nil, err
-		}
 		return nil, r.prog.describe(err)
 	}
 	return res, nil

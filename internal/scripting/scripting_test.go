@@ -116,7 +116,7 @@ func TestDedent(t *testing.T) {
 		{"\n    a = 1\n    if a:\n        b = 2\n  ", "\na = 1\nif a:\n    b = 2\n  "},
 		{"a = 1\n      b = 2\n      c = 3", "a = 1\nb = 2\nc = 3"},
 		{"if x:\n    y()", "if x:\n    y()"},
-		{"\ta = 1\n\tb = 2", "a = 1\nb = 2"},
+		{"\ta = 1\n\tb = '\t'", "a = 1\nb = '\t'"},
 	}
 	for _, tt := range tests {
 		if got := dedent(tt.in); got != tt.want {
@@ -243,8 +243,8 @@ func TestTimeout(t *testing.T) {
 	}
 	start := time.Now()
 	_, err = r.Call(r.Wrap(event.NewMessage("x")))
-	if !errors.Is(err, ErrTimeout) {
-		t.Fatalf("error %v, want a timeout", err)
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "code line 1: timed out after 50ms") {
+		t.Fatalf("error %v, want a timeout at line 1", err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v", d)
