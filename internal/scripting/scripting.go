@@ -82,6 +82,18 @@ type Program struct {
 	entry     string
 	lineShift int // lines added above the user's code in mainProg
 	params    *starlark.Dict
+	warnings  []string
+}
+
+// Warnings lists things in the source that compile but are probably
+// mistakes (Ruby left in a copied configuration); plugins log them.
+func (p *Program) Warnings() []string { return p.warnings }
+
+func (p *Program) lint(name, src string) {
+	if strings.Contains(src, "#{") {
+		p.warnings = append(p.warnings, name+" contains #{...}: Ruby string interpolation does not exist in Starlark "+
+			"and the text is kept as it is; write '%s' % value or '{}'.format(value)")
+	}
 }
 
 // builtins are predeclared in every script.
@@ -136,10 +148,19 @@ func CompileBody(body string, opts Options) (*Program, error) {
 	}
 	_, prog, err := starlark.SourceProgramOptions(fileOptions, opts.Name, b.String(), p.isPredeclared)
 	if err != nil {
-		return nil, p.describe(err)
+		return nil, withHint(p.describe(err), body)
 	}
 	p.mainProg = prog
+	p.lint(opts.Name, body)
 	return p, nil
+}
+
+// withHint adds advice to a compile error of code that looks like Ruby.
+func withHint(err error, src string) error {
+	if h := rubyHint(src); h != "" {
+		return fmt.Errorf("%w%s", err, h)
+	}
+	return err
 }
 
 // CompileFile compiles a script file that defines filter(event) and
@@ -157,9 +178,10 @@ func CompileFile(path string, src []byte, opts Options) (*Program, error) {
 	}
 	_, prog, err := starlark.SourceProgramOptions(fileOptions, opts.Name, src, p.isPredeclared)
 	if err != nil {
-		return nil, p.describe(err)
+		return nil, withHint(p.describe(err), string(src))
 	}
 	p.mainProg = prog
+	p.lint(opts.Name, string(src))
 	if opts.RegisterParams != nil {
 		d, err := ToDict(opts.RegisterParams)
 		if err != nil {
@@ -180,9 +202,10 @@ func (p *Program) compileInit() error {
 	}
 	f, prog, err := starlark.SourceProgramOptions(fileOptions, "init", dedent(p.opts.Init), builtins.Has)
 	if err != nil {
-		return describeErr(err, "init", 0)
+		return withHint(describeErr(err, "init", 0), p.opts.Init)
 	}
 	p.initProg = prog
+	p.lint("init", p.opts.Init)
 	p.initNames = map[string]bool{}
 	for _, st := range f.Stmts {
 		collectGlobals(st, p.initNames)

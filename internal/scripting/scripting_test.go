@@ -419,3 +419,30 @@ func benchCall(b *testing.B, timeout time.Duration) {
 // The cost of a minimal call, and the part the timeout adds.
 func BenchmarkCall(b *testing.B)          { benchCall(b, time.Second) }
 func BenchmarkCallNoTimeout(b *testing.B) { benchCall(b, 0) }
+
+func TestRubyCodeGetsAHint(t *testing.T) {
+	tests := []struct{ code, want string }{
+		{"map['sql_duration'] ||= 0", "`x ||= v` is"},
+		{"event.tag('x') if event.include?('y')", "`include?(f)` is `include(f)`"},
+		{"event.get('tags').each do |t|\n  puts t\nend", "for x in arr:"},
+		{"event.tag('x') unless event.get('y').nil?", "`unless c` is `if not c:`"},
+	}
+	for _, tt := range tests {
+		_, err := CompileBody(tt.code, Options{Params: []string{"event", "map"}})
+		if err == nil || !strings.Contains(err.Error(), "this looks like Ruby") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: error %v, want a hint with %q", tt.code, err, tt.want)
+		}
+	}
+	// Ruby interpolation compiles (as literal text): a warning says so.
+	p, err := CompileBody(`event.set('m', "user #{name}")`, Options{Params: []string{"event"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := p.Warnings(); len(w) != 1 || !strings.Contains(w[0], "string interpolation") {
+		t.Errorf("warnings %q", w)
+	}
+	// Starlark that fails to compile gets no Ruby hint.
+	if _, err := CompileBody("x = (", Options{Params: []string{"event"}}); err == nil || strings.Contains(err.Error(), "Ruby") {
+		t.Errorf("error %v", err)
+	}
+}

@@ -193,6 +193,9 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range prog.Warnings() {
+		ctx.Logger.Warn(w)
+	}
 	if f.rt, err = prog.NewRuntime(); err != nil {
 		return err
 	}
@@ -201,6 +204,9 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 			Timeout: f.ScriptTimeout, Logger: ctx.Logger})
 		if err != nil {
 			return err
+		}
+		for _, w := range tp.Warnings() {
+			ctx.Logger.Warn(w)
 		}
 		if f.timeoutRT, err = tp.NewRuntime(); err != nil {
 			return err

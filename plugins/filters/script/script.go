@@ -141,6 +141,9 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range prog.Warnings() {
+		ctx.Logger.Warn(w)
+	}
 	f.pool, err = scripting.NewPool(prog)
 	return err
 }
