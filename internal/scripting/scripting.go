@@ -4,8 +4,9 @@
 // Starlark (go.starlark.net) is a Python dialect designed for embedding: a
 // script can only compute. It has no access to files, the network, the
 // clock (unless given) or the host process; load() is disabled here. Each
-// call runs under a wall-clock timeout that cancels the interpreter, so a
-// loop that never ends costs one event, not a worker.
+// call runs under a wall-clock timeout, checked by the interpreter every
+// few thousand steps, so a loop that never ends costs one event, not a
+// worker.
 //
 // A Program is compiled once. A Runtime is one interpreter thread with its
 // own copy of the script's globals; it is not safe for concurrent use, so
@@ -16,12 +17,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"time"
 
 	"go.starlark.net/lib/json"
-	"go.starlark.net/lib/math"
+	starmath "go.starlark.net/lib/math"
 	startime "go.starlark.net/lib/time"
 	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
@@ -99,7 +101,7 @@ func (p *Program) lint(name, src string) {
 // builtins are predeclared in every script.
 var builtins = starlark.StringDict{
 	"json":  json.Module,
-	"math":  math.Module,
+	"math":  starmath.Module,
 	"time":  startime.Module,
 	"re":    reModule,
 	"Event": starlark.NewBuiltin("Event", newEventBuiltin),
@@ -382,11 +384,8 @@ type Runtime struct {
 	thread *starlark.Thread
 	fn     starlark.Callable
 
-	// Timeout bookkeeping, shared with the timer's goroutine.
-	mu       sync.Mutex
-	running  bool
+	// deadline of the current call (zero: none).
 	deadline time.Time
-	timer    *time.Timer
 
 	refs     refCache
 	wrappers []*Event
@@ -407,8 +406,7 @@ func (p *Program) NewRuntime() (*Runtime, error) {
 			p.opts.Logger.Info("script print", "message", msg)
 		}
 	}
-	r.timer = time.AfterFunc(time.Hour, r.onTimer)
-	r.timer.Stop()
+	r.thread.OnMaxSteps = r.onMaxSteps
 	startup := startupTimeout(p.opts.Timeout)
 	predeclared := builtins
 	if p.initProg != nil {
@@ -474,20 +472,21 @@ func runtimeOf(t *starlark.Thread) *Runtime {
 	return r
 }
 
-// onTimer runs on the timer's goroutine: it cancels the thread when the
-// current call passed its deadline (a late timer from an earlier call
-// re-arms itself for the current one instead).
-func (r *Runtime) onTimer() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.running {
+// checkSteps is how many interpreter steps run between two looks at the
+// clock (a few hundred microseconds of work).
+const checkSteps = 20000
+
+// onMaxSteps runs in the interpreter's goroutine every checkSteps steps:
+// past the deadline it cancels the run, else it lets it go on. A script is
+// thus cut only when it both did real work (at least checkSteps steps)
+// and overran its time, so a machine too busy to run a short script in
+// time does not fail it.
+func (r *Runtime) onMaxSteps(t *starlark.Thread) {
+	if !r.deadline.IsZero() && !time.Now().Before(r.deadline) {
+		t.Cancel("timeout")
 		return
 	}
-	if d := time.Until(r.deadline); d > 0 {
-		r.timer.Reset(d)
-		return
-	}
-	r.thread.Cancel("timeout")
+	t.SetMaxExecutionSteps(t.Steps + checkSteps)
 }
 
 // guard runs f with a deadline of timeout (none when zero) and reports a
@@ -495,20 +494,15 @@ func (r *Runtime) onTimer() {
 // returned as an error rather than taking the pipeline down.
 func (r *Runtime) guard(timeout time.Duration, f func() error) error {
 	r.thread.Steps = 0
+	r.thread.Uncancel()
 	if timeout <= 0 {
+		r.deadline = time.Time{}
+		r.thread.SetMaxExecutionSteps(math.MaxUint64)
 		return r.safely(f)
 	}
-	r.mu.Lock()
-	r.running = true
 	r.deadline = time.Now().Add(timeout)
-	r.thread.Uncancel()
-	r.mu.Unlock()
-	r.timer.Reset(timeout)
+	r.thread.SetMaxExecutionSteps(checkSteps)
 	err := r.safely(f)
-	r.timer.Stop()
-	r.mu.Lock()
-	r.running = false
-	r.mu.Unlock()
 	if err != nil && !time.Now().Before(r.deadline) {
 		var ee *starlark.EvalError
 		if errors.As(err, &ee) && strings.Contains(ee.Msg, "timeout") {
@@ -597,7 +591,6 @@ func (p *Pool) Get() (*Runtime, error) {
 func (p *Pool) Put(r *Runtime) {
 	r.Release()
 	if r.broken {
-		r.timer.Stop()
 		return
 	}
 	p.mu.Lock()
@@ -605,12 +598,9 @@ func (p *Pool) Put(r *Runtime) {
 	p.mu.Unlock()
 }
 
-// Close stops the runtimes' timers.
+// Close drops the idle runtimes.
 func (p *Pool) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, r := range p.free {
-		r.timer.Stop()
-	}
 	p.free = nil
 }

@@ -446,3 +446,29 @@ func TestRubyCodeGetsAHint(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+func TestShortScriptsAreNotCutOnABusyMachine(t *testing.T) {
+	// The deadline is long gone (as when the machine is too busy to run
+	// the script in time), but a short script finishes: the clock is only
+	// looked at after checkSteps steps of real work.
+	p, err := CompileBody("event.set('a', 1)", Options{Params: []string{"event"}, Timeout: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := p.NewRuntime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Call(r.Wrap(event.NewMessage("x"))); err != nil {
+		t.Fatal(err)
+	}
+	// A long one is cut.
+	p, _ = CompileBody("for i in range(1000000): pass", Options{Params: []string{"event"}, Timeout: time.Nanosecond})
+	r, err = p.NewRuntime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Call(r.Wrap(event.NewMessage("x"))); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("error %v", err)
+	}
+}

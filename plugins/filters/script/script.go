@@ -46,8 +46,8 @@ an event; ` + "`return []`" + ` drops it). Returning nothing keeps the event. In
 a list too.
 
 Scripts are sandboxed: no files, network, processes or ` + "`load()`" + `; recursion is not allowed;
-each event's run is cut at ` + "`timeout`" + `, so a loop that never ends costs one event, not a
-worker. A script that fails (an exception, a timeout, a value that cannot be stored in an
+a run that keeps computing past ` + "`timeout`" + ` is cancelled, so a loop that never ends costs
+one event, not a worker. A script that fails (an exception, a timeout, a value that cannot be stored in an
 event) leaves the event as the script had changed it so far, tags it with
 ` + "`tag_on_exception`" + ` and logs the error with the script's line; the common options
 (` + "`add_field`" + `, ` + "`add_tag`" + `, ...) then do not run.
@@ -106,7 +106,7 @@ func (f *Filter) Settings(s *plugin.Settings) {
 	s.Bool(&f.TagWithExceptionMessage, "tag_with_exception_message",
 		"Also add the error message (with the script's line) as a tag.").Default(false)
 	s.Seconds(&f.Timeout, "timeout",
-		"Longest time a script may run on one event, in seconds; the run is then cancelled and the event tagged. 0 means no limit.").
+		"Longest time a script may compute on one event, in seconds; the run is then cancelled and the event tagged. The clock is checked every 20,000 interpreter steps, so short scripts are never cut on a busy machine. 0 means no limit.").
 		Default(time.Second)
 }
 
@@ -246,7 +246,7 @@ func (f *Filter) fail(e *event.Event, err error) {
 	f.errLog.Log(f.logger, "script failed; event tagged", err)
 }
 
-// Close stops the interpreters' timers.
+// Close drops the interpreters.
 func (f *Filter) Close() error {
 	if f.pool != nil {
 		f.pool.Close()
