@@ -250,7 +250,7 @@ func TestTimeout(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 	// The runtime is usable again afterwards: a quick script is not
-	// cancelled by the earlier timer.
+	// cancelled by the earlier deadline.
 	p2, _ := CompileBody("event.set('ok', True)", Options{Params: []string{"event"}, Timeout: 50 * time.Millisecond})
 	r2, err := p2.NewRuntime()
 	if err != nil {
