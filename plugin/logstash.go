@@ -28,9 +28,11 @@ var logstashPlugins = map[Kind]string{
 // notAvailable returns advice for a Logstash plugin Sluice lacks, or "".
 func notAvailable(kind Kind, name string) string {
 	if kind == KindFilter && name == "ruby" {
-		return "the ruby filter cannot run in Sluice: there is no Ruby runtime. Rewrite the script with " +
-			"mutate, json, kv, dissect, grok, date or translate where they fit; a sandboxed scripting filter " +
-			"for small transforms is planned"
+		return "the ruby filter cannot run in Sluice (there is no Ruby runtime). Port the code to the script " +
+			"filter: Starlark, a Python dialect, with the same event API, so it translates line by line, e.g. " +
+			"ruby { code => \"event.tag('slow') if event.get('ms') > 500\" } becomes " +
+			"script { code => \"if event.get('ms') > 500: event.tag('slow')\" } (see docs/scripting.md); " +
+			"mutate, dissect, kv, json or translate may also do the job without a script"
 	}
 	for _, n := range strings.Fields(logstashPlugins[kind]) {
 		if n == name {

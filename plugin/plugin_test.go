@@ -293,6 +293,7 @@ func TestLogstashPluginsSluiceLacksAreNamedAsSuch(t *testing.T) {
 	r := registry()
 	cases := []struct{ src, want string }{
 		{"filter { ruby { code => 'x' } }", `t.conf:1:10: unknown filter plugin "ruby": the ruby filter cannot run in Sluice`},
+		{"filter { ruby { code => 'x' } }", `becomes script { code => "if event.get('ms') > 500: event.tag('slow')" }`},
 		{"filter { geoip { source => ip } }", `unknown filter plugin "geoip": Logstash's geoip filter is not available in Sluice yet`},
 		{"output { kafka { } }", `Logstash's kafka output is not available in Sluice yet`},
 		{"input { evry { } }", `unknown input plugin "evry"; did you mean "every"?`},

@@ -22,6 +22,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/inputs/udp"
 
 	// Filters.
+	_ "github.com/sluicelog/sluice/plugins/filters/aggregate"
 	_ "github.com/sluicelog/sluice/plugins/filters/cidr"
 	_ "github.com/sluicelog/sluice/plugins/filters/clone"
 	_ "github.com/sluicelog/sluice/plugins/filters/csv"
@@ -37,6 +38,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/kv"
 	_ "github.com/sluicelog/sluice/plugins/filters/mutate"
 	_ "github.com/sluicelog/sluice/plugins/filters/prune"
+	_ "github.com/sluicelog/sluice/plugins/filters/script"
 	_ "github.com/sluicelog/sluice/plugins/filters/split"
 	_ "github.com/sluicelog/sluice/plugins/filters/syslog_pri"
 	_ "github.com/sluicelog/sluice/plugins/filters/throttle"
