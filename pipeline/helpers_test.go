@@ -204,6 +204,7 @@ func (w *world) registry() *plugin.Registry {
 	r.Register(plugin.Spec{Kind: plugin.KindInput, Name: "feed", New: func() plugin.Plugin { return &feedInput{world: w} }})
 	r.Register(plugin.Spec{Kind: plugin.KindFilter, Name: "clone", New: func() plugin.Plugin { return cloneFilter{} }})
 	r.Register(plugin.Spec{Kind: plugin.KindFilter, Name: "dropeven", New: func() plugin.Plugin { return dropFilter{} }})
+	r.Register(plugin.Spec{Kind: plugin.KindFilter, Name: "hold", New: func() plugin.Plugin { return &holdFilter{} }})
 	r.Register(plugin.Spec{Kind: plugin.KindFilter, Name: "fail", New: func() plugin.Plugin { return failFilter{} }})
 	r.Register(plugin.Spec{Kind: plugin.KindOutput, Name: "collect", New: func() plugin.Plugin { return &collectOutput{world: w} }})
 	return r
@@ -285,4 +286,28 @@ func run(t *testing.T, p *Pipeline, ctx context.Context) func() error {
 			return nil
 		}
 	}
+}
+
+// holdFilter keeps every event back; Flush gives nothing, FlushFinal gives
+// one summary event tagged "final" with the count it held.
+type holdFilter struct {
+	mu   sync.Mutex
+	held int64
+}
+
+func (*holdFilter) Settings(*plugin.Settings) {}
+func (h *holdFilter) Filter(e *event.Event, _ func(*event.Event)) bool {
+	h.mu.Lock()
+	h.held++
+	h.mu.Unlock()
+	e.Cancel()
+	return true
+}
+func (*holdFilter) Flush(func(*event.Event)) {}
+func (h *holdFilter) FlushFinal(emit func(*event.Event)) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e := event.NewMessage("final")
+	e.Fields()["held"] = h.held
+	emit(e)
 }

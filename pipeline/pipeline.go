@@ -299,7 +299,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	w := p.newWorkerState()
 	for _, f := range p.filters {
 		if f.flusher != nil {
-			p.flush(f, w)
+			p.flushWith(f, w, p.finalFlushFunc(f))
 		}
 	}
 	st := p.Stats()
@@ -365,8 +365,21 @@ func (p *Pipeline) periodicFlush(stop <-chan struct{}, done chan<- struct{}) {
 // flush collects a filter's held-back events and sends them on from the
 // step after that filter.
 func (p *Pipeline) flush(f *runningFilter, w *workerState) {
+	p.flushWith(f, w, f.flusher.Flush)
+}
+
+// finalFlushFunc is the filter's shutdown flush: FlushFinal when it has
+// one, else Flush.
+func (p *Pipeline) finalFlushFunc(f *runningFilter) func(func(*event.Event)) {
+	if ff, ok := f.inst.Plugin.(plugin.FinalFlusher); ok {
+		return ff.FlushFinal
+	}
+	return f.flusher.Flush
+}
+
+func (p *Pipeline) flushWith(f *runningFilter, w *workerState, flush func(func(*event.Event))) {
 	var got []*event.Event
-	f.flusher.Flush(func(e *event.Event) { got = append(got, e) })
+	flush(func(e *event.Event) { got = append(got, e) })
 	if len(got) == 0 {
 		return
 	}

@@ -32,6 +32,22 @@ func TestInputsFinishedPipelineDrainsAndAcks(t *testing.T) {
 	}
 }
 
+func TestFinalFlushUsesFlushFinal(t *testing.T) {
+	w := newWorld()
+	p := build(t, w, Settings{Workers: 2, BatchSize: 7, BatchDelay: time.Millisecond},
+		section("input", plug("feed", attr("count", num(10)), attr("batches", num(3)))),
+		section("filter", plug("hold")),
+		section("output", plug("collect")),
+	)
+	if err := run(t, p, context.Background())(); err != nil {
+		t.Fatal(err)
+	}
+	out := w.events("out")
+	if len(out) != 1 || out[0].Fields()["held"] != int64(30) {
+		t.Fatalf("delivered %v, want one final event with held=30", out)
+	}
+}
+
 func TestAckWaitsForClonesAndCountsDrops(t *testing.T) {
 	w := newWorld()
 	w.block = make(chan struct{})

@@ -136,6 +136,14 @@ type Flusher interface {
 	Flush(emit func(*event.Event))
 }
 
+// FinalFlusher is implemented by filters whose last flush at shutdown
+// differs from the periodic one (aggregate pushes its last map whether or
+// not it timed out). The engine calls FlushFinal instead of Flush once,
+// after the workers stopped.
+type FinalFlusher interface {
+	FlushFinal(emit func(*event.Event))
+}
+
 // Output delivers events.
 type Output interface {
 	Plugin

@@ -60,9 +60,7 @@ With ` + "`aggregate_maps_path`" + ` (set in one aggregate filter of the pipelin
 open at shutdown are saved as JSON and loaded, then the file removed, at the next start.
 
 Differences from Logstash: the code language is Starlark, not Ruby; maps are saved as JSON
-(timestamps in maps come back as strings); at shutdown, Sluice's engine flushes filters the
-same way as periodically, so ` + "`push_previous_map_as_event`" + `'s last map is pushed at shutdown
-only when it has timed out (Logstash pushes it then regardless); ` + "`map_meta`" + ` is not
+(timestamps in maps come back as strings); ` + "`map_meta`" + ` is not
 available.`,
 		Example: example,
 		New:     func() plugin.Plugin { return &Filter{now: time.Now} },
