@@ -194,8 +194,9 @@ func TestCompileErrors(t *testing.T) {
 		{"%{SELF}", "pattern SELF refers to itself"},
 		{"%{BAD}", "missing closing )"},
 		{"%{INT:x:long}", `unknown conversion "long"`},
-		{"(?=ab)x", "lookahead (?=ab) in \"(?=ab)x\" is not supported"},
-		{"(?<!ab)x", "lookbehind (?<!ab)"},
+		{"(?!%{WORD:w})x", "lookahead (?!%{WORD:w}) in \"(?!%{WORD:w})x\" is not supported: only a positive lookahead may hold captures"},
+		{"(?<=(?<!a)b)x", "lookbehind (?<=(?<!a)b) in \"(?<=(?<!a)b)x\" is not supported: a lookaround inside a lookaround"},
+		{"(?<=a(b)x", "unclosed lookbehind"},
 		{`(a)\1`, "back-reference"},
 		{"%{INT", "unclosed %{"},
 		{"[abc", "unclosed character class"},
@@ -352,7 +353,12 @@ func TestLiteEquivalence(t *testing.T) {
 		`1:2:3:4:5:6:7:8 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
 		// A hostname label longer than 63 characters: HOSTNAME stops at 63.
 		strings.Repeat("a", 70)+` - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
-		`host-`+strings.Repeat("b", 64)+`.example - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
+		`host-`+strings.Repeat("b", 64)+`.example - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		// ECS EMAILLOCALPART: atoms of at most 64 and 62 characters.
+		`10.0.0.1 - jane.doe+logs@example.com [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		`10.0.0.1 - `+strings.Repeat("c", 64)+`.`+strings.Repeat("d", 62)+`@example.com [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		`10.0.0.1 - `+strings.Repeat("c", 65)+`@example.com [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		`10.0.0.1 - a.`+strings.Repeat("d", 63)+`@example.com [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
 	for _, set := range []string{Legacy, ECSV1} {
 		p, err := Compile("%{COMBINEDAPACHELOG}", defs(set, nil), true)
 		if err != nil {
@@ -361,8 +367,8 @@ func TestLiteEquivalence(t *testing.T) {
 		if p.lite == nil {
 			t.Fatal("no fast path for COMBINEDAPACHELOG")
 		}
-		if !p.liteIPv6 || !p.liteHostname {
-			t.Fatal("fast path does not cover IPV6 and HOSTNAME")
+		if !p.liteIPv6 || !p.liteHostname || p.liteEmail != (set == ECSV1) {
+			t.Fatal("fast path does not cover IPV6, HOSTNAME and the ECS EMAILLOCALPART")
 		}
 		full := &Pattern{re: p.re, anchored: p.anchored, captures: p.captures, behinds: p.behinds, pre: p.pre}
 		for _, l := range lines {
@@ -379,9 +385,14 @@ func FuzzLiteEquivalence(f *testing.F) {
 	f.Add(apacheLine)
 	f.Add(`::1 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
 	f.Add(`Nov 24 06:02:59 web-1 sshd[4123]: Accepted`)
+	f.Add(`a - ` + strings.Repeat("e", 63) + `@b.c [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
 	var ps, fulls []*Pattern
-	for _, expr := range []string{"%{COMBINEDAPACHELOG}", "%{SYSLOGLINE}", "%{URI:u}", "%{HOSTPORT:hp}"} {
-		p, err := Compile(expr, defs(Legacy, nil), true)
+	for i, expr := range []string{"%{COMBINEDAPACHELOG}", "%{SYSLOGLINE}", "%{URI:u}", "%{HOSTPORT:hp}", "%{COMBINEDAPACHELOG}", "%{EMAILADDRESS:e}"} {
+		set := Legacy
+		if i >= 4 {
+			set = ECSV1
+		}
+		p, err := Compile(expr, defs(set, nil), true)
 		if err != nil {
 			f.Fatal(err)
 		}
