@@ -240,7 +240,7 @@ func TestParseDefinitions(t *testing.T) {
 }
 
 func FuzzCompile(f *testing.F) {
-	for _, s := range []string{"%{COMBINEDAPACHELOG}", "(?<a>x)%{INT:b:int}", "%{", "(?<!a)b", "(?>a++)", "[%{x}]", `\`, "%{SYSLOGLINE}", "(?<=[0-9])x(?!y)", "%{NUMBER:[a][b]:float}"} {
+	for _, s := range []string{"%{COMBINEDAPACHELOG}", "(?<a>x)%{INT:b:int}", "%{", "(?<!a)b", "(?>a++)", "[%{x}]", `\`, "%{SYSLOGLINE}", "(?<=[0-9])x(?!y)", "%{NUMBER:[a][b]:float}", "(?=%{WORD:w} )%{INT:n}", `\{ (?<={ ).*(?= } x) \}`, "(?<![a-z]{2}-)%{WORD}"} {
 		f.Add(s, "83.149.9.216 - - [17/May/2015:10:05:03 +0000] x 12")
 	}
 	d := defs(Legacy, nil)
@@ -444,8 +444,9 @@ func TestLookaroundBacktracks(t *testing.T) {
 func FuzzExact(f *testing.F) {
 	f.Add("at 12:30:60 from 10.0.0.255 n=-1.5e3 \"q\\\"x\"")
 	f.Add("1.2.3.4.5 12:61:00 ''")
+	f.Add("{ a } ntoreturn:0 } ntoreturn:1 ab12 34x")
 	var ps []*Pattern
-	for _, expr := range []string{`%{TIME:t}`, `%{IP:ip} %{NUMBER:n}`, `%{QS:q}`, `%{DATA:a}%{NUMBER:n}`, `%{BASE16FLOAT:f}`, `%{HAPROXYDATE:d}`} {
+	for _, expr := range []string{`%{TIME:t}`, `%{IP:ip} %{NUMBER:n}`, `%{QS:q}`, `%{DATA:a}%{NUMBER:n}`, `%{BASE16FLOAT:f}`, `%{HAPROXYDATE:d}`, `%{MONGO_QUERY:q}`, `(?=%{INT:n}x)%{WORD:w}`, `(?<=ab)%{INT:n}`} {
 		p, err := Compile(expr, defs(Legacy, nil), true)
 		if err != nil {
 			f.Fatal(err)
