@@ -78,6 +78,7 @@ type Pattern struct {
 	re        *regexp.Regexp
 	anchored  *regexp.Regexp // nil when re is anchored at the start already
 	pre       *prefilter     // a condition every match meets, or nil
+	dfa       *dfa           // rejects texts with no match, or nil
 	captures  []Capture
 	behinds   []lookaround
 	numGroups int
@@ -161,6 +162,7 @@ func compile(expr string, defs Definitions, namedOnly bool, flags string) (*Patt
 		}
 		p.pre = buildPrefilter(parsed)
 	}
+	p.dfa = newDFA(expanded)
 	if c.usedIPv6 || c.usedHostname || c.usedEmail {
 		// A variant without the IPv6 branch and with unbounded hostname
 		// labels: far smaller, so Go runs it with its backtracker instead
@@ -283,6 +285,9 @@ func (p *Pattern) Match(s string) []int {
 
 func (p *Pattern) match(s string) []int {
 	if p.pre != nil && !p.pre.ok(s) {
+		return nil
+	}
+	if !p.dfa.possible(s) {
 		return nil
 	}
 	re, anchored := p.re, p.anchored
