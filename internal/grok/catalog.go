@@ -145,7 +145,7 @@ HAPROXYHTTP (?:%{SYSLOGTIMESTAMP:syslog_timestamp}|%{TIMESTAMP_ISO8601:timestamp
 HAPROXYTCP (?:%{SYSLOGTIMESTAMP:syslog_timestamp}|%{TIMESTAMP_ISO8601:timestamp8601}) %{IPORHOST:syslog_server} %{SYSLOGPROG}: %{IP:client_ip}:%{INT:client_port} \[%{HAPROXYDATE:accept_date}\] %{NOTSPACE:frontend_name} %{NOTSPACE:backend_name}/%{NOTSPACE:server_name} %{INT:time_queue}/%{INT:time_backend_connect}/%{NOTSPACE:time_duration} %{NOTSPACE:bytes_read} %{NOTSPACE:termination_state} %{INT:actconn}/%{INT:feconn}/%{INT:beconn}/%{INT:srvconn}/%{NOTSPACE:retries} %{INT:srv_queue}/%{INT:backend_queue}
 POSTGRESQL %{DATESTAMP:timestamp} %{TZ} %{DATA:user_id} %{GREEDYDATA:connection_id} %{POSINT:pid}
 REDISTIMESTAMP %{MONTHDAY} %{MONTH} %{TIME}
-REDISLOG \[%{POSINT:pid}\] %{REDISTIMESTAMP:timestamp} \*
+REDISLOG \[%{POSINT:pid}\] %{REDISTIMESTAMP:timestamp} \*[ ]
 REDISMONLOG %{NUMBER:timestamp} \[%{INT:database} %{IP:client}:%{NUMBER:port}\] "%{WORD:command}"\s?%{GREEDYDATA:params}
 MONGO_LOG %{SYSLOGTIMESTAMP:timestamp} \[%{WORD:component}\] %{GREEDYDATA:message}
 MONGO_WORDDASH \b[\w-]+\b
@@ -259,33 +259,35 @@ func LegacyOnly(name string) bool {
 func Catalog(set string) map[string]string { return catalogs[set] }
 
 // ParseDefinitions reads a patterns file: one `NAME regexp` per line,
-// blank lines and lines starting with # ignored.
+// blank lines and lines starting with # ignored. As in Logstash, spaces
+// after the name are skipped and trailing spaces belong to the regexp.
 func ParseDefinitions(r io.Reader) (map[string]string, error) {
 	m := map[string]string{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	line := 0
+	lineNo := 0
 	for sc.Scan() {
-		line++
+		lineNo++
 		text := strings.TrimRight(sc.Text(), "\r")
 		trimmed := strings.TrimSpace(text)
 		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
 			continue
 		}
-		name, def, ok := strings.Cut(trimmed, " ")
-		if !ok {
-			name, def, ok = strings.Cut(trimmed, "\t")
+		line := strings.TrimLeft(text, " \t")
+		name, def, ok := strings.Cut(line, " ")
+		if i := strings.IndexByte(line, '\t'); i >= 0 && (!ok || i < len(name)) {
+			name, def, ok = line[:i], line[i+1:], true
 		}
 		if !ok || strings.TrimSpace(def) == "" {
-			return nil, fmt.Errorf("line %d: expected `NAME pattern`, got %q", line, trimmed)
+			return nil, fmt.Errorf("line %d: expected `NAME pattern`, got %q", lineNo, trimmed)
 		}
 		if !patternNameRE.MatchString(name) {
-			return nil, fmt.Errorf("line %d: invalid pattern name %q (letters, digits and _ only)", line, name)
+			return nil, fmt.Errorf("line %d: invalid pattern name %q (letters, digits and _ only)", lineNo, name)
 		}
 		m[name] = strings.TrimLeft(def, " \t")
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("line %d: %w", line+1, err)
+		return nil, fmt.Errorf("line %d: %w", lineNo+1, err)
 	}
 	return m, nil
 }

@@ -234,6 +234,11 @@ func TestParseDefinitions(t *testing.T) {
 	if m["MYID"] != `[a-z]{3}-\d+` || m["OTHER"] != "%{MYID}:%{INT}" {
 		t.Errorf("got %v", m)
 	}
+	// Trailing spaces belong to the pattern, as in Logstash (its legacy
+	// REDISLOG ends with "\* ").
+	if m, err := ParseDefinitions(strings.NewReader("STAR x\\* \nTABBED\t  y \t\n")); err != nil || m["STAR"] != `x\* ` || m["TABBED"] != "y \t" {
+		t.Errorf("trailing spaces: got %q, %v", m, err)
+	}
 	if _, err := ParseDefinitions(strings.NewReader("JUSTNAME\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("want a line-numbered error, got %v", err)
 	}
