@@ -12,6 +12,9 @@ import (
 // pattern sets. Definitions use the Oniguruma spelling (lookbehinds,
 // atomic groups) where Logstash's do; the compiler translates them.
 //
+// UNIXPATH's [[:alnum:]] is Unicode-aware in Ruby, so it is letters,
+// marks and digits of any script here.
+//
 // IPV4 lists each octet's alternatives longest first: with its
 // lookbehind and lookahead every octet is a whole run of digits, so the
 // order cannot change what Oniguruma matches, and it lets RE2's preferred
@@ -54,7 +57,7 @@ HOSTNAME \b(?:[0-9A-Za-z][0-9A-Za-z-]{0,62})(?:\.(?:[0-9A-Za-z][0-9A-Za-z-]{0,62
 IPORHOST (?:%{IP}|%{HOSTNAME})
 HOSTPORT %{IPORHOST}:%{POSINT}
 PATH (?:%{UNIXPATH}|%{WINPATH})
-UNIXPATH (/[\w_%!$@:.,+~-]*)+
+UNIXPATH (/[\p{L}\p{M}\p{Nd}_%!$@:.,+~-]*)+
 TTY (?:/dev/(pts|tty([pq])?)(\w+)?/?(?:[0-9]+))
 WINPATH (?>[A-Za-z]+:|\\)(?:\\[^\\?*]*)+
 URIPROTO [A-Za-z]([A-Za-z0-9+\-.]+)+

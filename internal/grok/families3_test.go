@@ -649,6 +649,20 @@ func TestCatalogFamilies(t *testing.T) {
 			"v": "3.8.1-SNAPSHOT",
 		}},
 	}
+	tests = append(tests, struct {
+		set, pattern, line string
+		want               map[string]any
+	}{Legacy, "%{HAPROXYHTTP}", `Sep 14 02:01:37 lb1 haproxy[14387]: 10.0.1.2:33317 [14/Sep/2014:02:01:37.452] public public/<NOSRV> -1/-1/-1/-1/0 400 187 - - PR-- 1/1/0/0/0 0/0 "<BADREQ>"`, map[string]any{
+		"syslog_timestamp": "Sep 14 02:01:37", "syslog_server": "lb1", "program": "haproxy", "pid": "14387",
+		"client_ip": "10.0.1.2", "client_port": "33317", "accept_date": "14/Sep/2014:02:01:37.452",
+		"haproxy_monthday": "14", "haproxy_month": "Sep", "haproxy_year": "2014", "haproxy_time": "02:01:37",
+		"haproxy_hour": "02", "haproxy_minute": "01", "haproxy_second": "37", "haproxy_milliseconds": "452",
+		"frontend_name": "public", "backend_name": "public", "server_name": "<NOSRV>",
+		"time_request": "-1", "time_queue": "-1", "time_backend_connect": "-1", "time_backend_response": "-1", "time_duration": "0",
+		"http_status_code": "400", "bytes_read": "187", "captured_request_cookie": "-", "captured_response_cookie": "-",
+		"termination_state": "PR--", "actconn": "1", "feconn": "1", "beconn": "0", "srvconn": "0", "retries": "0",
+		"srv_queue": "0", "backend_queue": "0",
+	}})
 	for _, tt := range tests {
 		name := tt.set + " " + tt.pattern
 		t.Run(name, func(t *testing.T) {
@@ -681,6 +695,8 @@ func TestLongLookarounds(t *testing.T) {
 		// they come from the lookahead's own match at its position.
 		{`^%{WORD:a} (?=%{GREEDYDATA:rest})%{WORD:b}`, `one two three`, map[string]any{"a": "one", "rest": "two three", "b": "two"}},
 		{`(?=%{INT:n}x)%{WORD:w}`, `ab 12y 34x`, map[string]any{"n": "34", "w": "34x"}},
+		// UNIXPATH takes letters of any script, as Ruby's [[:alnum:]] does.
+		{`%{UNIXPATH:p}`, `open /home/jörg/Übersicht_2.txt: denied`, map[string]any{"p": "/home/jörg/Übersicht_2.txt:"}},
 		// TIME's and HAPROXYTIME's (?!<[0-9]) never fails where a digit starts.
 		{`(?!<[0-9])%{HOUR:h}:%{MINUTE:m}`, `<1 at 12:30`, map[string]any{"h": "12", "m": "30"}},
 		// IPTABLES4_FRAG's (?<= ): the flag counts only after a space.
