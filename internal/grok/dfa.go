@@ -27,7 +27,7 @@ type dfa struct {
 
 	mu     sync.Mutex
 	states map[string]*dstate
-	start  *dstate
+	start  atomic.Pointer[dstate] // nil once the DFA gave up
 	failed atomic.Bool
 }
 
@@ -38,8 +38,10 @@ type dstate struct {
 	next  [utf8.RuneSelf]atomic.Pointer[dstate]
 }
 
-// maxDFAStates bounds the memory of one DFA (about 1 KiB a state).
-const maxDFAStates = 2000
+// maxDFAStates bounds the memory of one DFA (about 1 KiB a state). The
+// DFAs worth having are small: the fall-through patterns of the benchmark
+// need 1 to 70 states; COMBINEDAPACHELOG's would not fit in thousands.
+const maxDFAStates = 1024
 
 func newDFA(expanded string) *dfa {
 	re, err := syntax.Parse(expanded, syntax.Perl)
@@ -56,10 +58,11 @@ func newDFA(expanded string) *dfa {
 	if !d.anchored {
 		d.restart = d.closure(nil, uint32(prog.Start), false, make([]bool, len(prog.Inst)))
 	}
-	d.start = d.intern(start)
-	if d.start == nil || d.start.match {
+	st := d.intern(start)
+	if st == nil || st.match {
 		return nil // matches the empty text: the DFA can reject nothing
 	}
+	d.start.Store(st)
 	return d
 }
 
@@ -121,6 +124,7 @@ func (d *dfa) intern(set []uint32) *dstate {
 		// get nil from step and answer "yes").
 		d.failed.Store(true)
 		d.states = nil
+		d.start.Store(nil)
 		return nil
 	}
 	st := &dstate{insts: append([]uint32(nil), set...)}
@@ -167,10 +171,13 @@ func (d *dfa) step(st *dstate, r rune) *dstate {
 // possible reports whether the expression may match somewhere in s; false
 // is exact.
 func (d *dfa) possible(s string) bool {
-	if d == nil || d.failed.Load() {
+	if d == nil {
 		return true
 	}
-	st := d.start
+	st := d.start.Load()
+	if st == nil {
+		return true
+	}
 	for i := 0; i < len(s); {
 		var nx *dstate
 		if c := s[i]; c < utf8.RuneSelf {
