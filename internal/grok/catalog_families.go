@@ -4,8 +4,11 @@ package grok
 // bro, zeek, exim, firewalls (Cisco ASA, iptables, Shorewall, SuSE
 // firewall, NetScreen), haproxy, java, junos, linux-syslog, maven,
 // mcollective, mongodb, nagios, postgresql, rails, redis and squid, for
-// the legacy and ECS v1 sets. Each definition gives the pattern the
-// matches and captures Logstash's pattern of the same name gives.
+// the legacy and ECS v1 sets. Each definition gives the matches and
+// captures that Logstash's pattern of the same name gives: the regular
+// expressions follow those of logstash-patterns-core (Apache License 2.0),
+// since matching them is the point; the layout is Sluice's (patterns that
+// capture nothing and read the same in both sets are shared).
 //
 // Lookarounds longer than one character (MONGO_QUERY, HAPROXYTIME's and
 // TIME's no-op (?!<[0-9])) and the capturing lookahead of
