@@ -500,3 +500,17 @@ func FuzzPrefilter(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkCombinedApacheECS(b *testing.B) {
+	lines := apacheLines(b)
+	p, err := Compile("%{COMBINEDAPACHELOG}", defs(ECSV1, nil), true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.Match(lines[i%len(lines)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
