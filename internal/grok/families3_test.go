@@ -689,8 +689,11 @@ func TestLongLookarounds(t *testing.T) {
 		{`\{ (?<={ )(?<q>.*)(?= } end) \}`, `{ a } fin`, nil},
 		{`(?<=ab)%{INT:n}`, `xb1 cab2 ab3`, map[string]any{"n": "2"}},
 		{`(?<!ab)c-%{WORD:w}`, `abc-x bc-y`, map[string]any{"w": "y"}},
-		// A regexp lookbehind.
+		// A regexp lookbehind, checked on the bytes it can span (here up to
+		// 4+4+3 bytes of UTF-8).
 		{`(?<=[0-9]{3}-)%{WORD:w}`, `12-a 123-b`, map[string]any{"w": "b"}},
+		{`(?<=(?:ab|ü{2})-)%{INT:n}`, `xab-1 üü-2`, map[string]any{"n": "1"}},
+		{`(?<=ü{2}-)%{INT:n}`, `ü-1 aüü-2`, map[string]any{"n": "2"}},
 		// A positive lookahead holding captures (SYSLOGPAMSESSION's shape):
 		// they come from the lookahead's own match at its position.
 		{`^%{WORD:a} (?=%{GREEDYDATA:rest})%{WORD:b}`, `one two three`, map[string]any{"a": "one", "rest": "two three", "b": "two"}},

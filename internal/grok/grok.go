@@ -69,6 +69,7 @@ type lookaround struct {
 	negate bool
 	ahead  bool
 	fill   int // number of capture groups in the body
+	width  int // most bytes a lookbehind's re can match
 }
 
 // Pattern is a compiled grok expression. It is safe for concurrent use.
@@ -358,7 +359,11 @@ func (la *lookaround) holds(s string, pos int) bool {
 		if la.ahead {
 			ok = la.re.MatchString(s[pos:])
 		} else {
-			ok = la.re.MatchString(s[:pos])
+			from := max(pos-la.width, 0)
+			for from > 0 && !utf8.RuneStart(s[from]) {
+				from--
+			}
+			ok = la.re.MatchString(s[from:pos])
 		}
 	case la.ahead:
 		if pos < len(s) {
@@ -659,6 +664,13 @@ func (c *compiler) group(b *strings.Builder, expr string, stack []string, where 
 		case ahead:
 			la.re, err = regexp.Compile(`^(?:` + expanded + `)`)
 		default:
+			// As in Oniguruma, a lookbehind has a bounded length; it is
+			// checked on that many bytes before the position.
+			w, bounded := maxWidth(parsed)
+			if !bounded {
+				return 0, fmt.Errorf("%s %s %s is not supported: a lookbehind must have a bounded length (as in Logstash)", kind, expr[:end+1], where())
+			}
+			la.width = w
 			la.re, err = regexp.Compile(`(?:` + expanded + `)\z`)
 		}
 		if err != nil {
@@ -727,6 +739,51 @@ func (c *compiler) group(b *strings.Builder, expr string, stack []string, where 
 		b.WriteString("(?:")
 		return 1, nil
 	}
+}
+
+// maxWidth returns the most bytes re can match, and false when that is
+// unbounded.
+func maxWidth(re *syntax.Regexp) (int, bool) {
+	const big = 1 << 20
+	switch re.Op {
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
+		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return 0, true
+	case syntax.OpLiteral:
+		n := 0
+		for _, r := range re.Rune {
+			n += utf8.RuneLen(r)
+		}
+		if re.Flags&syntax.FoldCase != 0 {
+			n = utf8.UTFMax * len(re.Rune)
+		}
+		return n, true
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return utf8.UTFMax, true
+	case syntax.OpCapture, syntax.OpQuest:
+		return maxWidth(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Max < 0 {
+			return 0, false
+		}
+		w, ok := maxWidth(re.Sub[0])
+		return w * re.Max, ok && w*re.Max < big
+	case syntax.OpConcat, syntax.OpAlternate:
+		total := 0
+		for _, sub := range re.Sub {
+			w, ok := maxWidth(sub)
+			if !ok {
+				return 0, false
+			}
+			if re.Op == syntax.OpConcat {
+				total += w
+			} else {
+				total = max(total, w)
+			}
+		}
+		return total, total < big
+	}
+	return 0, false // star, plus
 }
 
 // closingParen returns the index of the ')' closing the group opened at

@@ -197,6 +197,7 @@ func TestCompileErrors(t *testing.T) {
 		{"(?!%{WORD:w})x", "lookahead (?!%{WORD:w}) in \"(?!%{WORD:w})x\" is not supported: only a positive lookahead may hold captures"},
 		{"(?<=(?<!a)b)x", "lookbehind (?<=(?<!a)b) in \"(?<=(?<!a)b)x\" is not supported: a lookaround inside a lookaround"},
 		{"(?<=a(b)x", "unclosed lookbehind"},
+		{"(?<=a+)x", "a lookbehind must have a bounded length"},
 		{`(a)\1`, "back-reference"},
 		{"%{INT", "unclosed %{"},
 		{"[abc", "unclosed character class"},

@@ -66,8 +66,11 @@ the match and, when RE2's preferred match breaks one, a backtracking matcher
 with memory finds the match Oniguruma would (lookarounds over one character
 or a literal keep it linear; others are matched at each position tried). A
 positive lookahead may capture, as ` + "`SYSLOGPAMSESSION`" + `'s ` + "`(?=%{GREEDYDATA:message})`" + `
-does. Captures in other lookarounds, lookarounds nested in lookarounds and
-back-references are rejected at startup with an error naming the construct. ` + "`timeout_millis`" + ` is checked between patterns
+does. Captures in other lookarounds, lookbehinds of unbounded length (Logstash
+rejects them too), lookarounds nested in lookarounds and back-references are
+rejected at startup with an error naming the construct. Lines that none of a
+field's patterns can match are rejected by a small lazily built automaton per
+pattern, without running the regular expressions. ` + "`timeout_millis`" + ` is checked between patterns
 (a single match cannot be interrupted, but cannot run away either).`,
 		Example: example,
 		New:     func() plugin.Plugin { return &Filter{} },
