@@ -168,6 +168,9 @@ func (d *dfa) step(st *dstate, r rune) *dstate {
 	return d.intern(set)
 }
 
+// alive reports whether the DFA answers (it has not given up).
+func (d *dfa) alive() bool { return d != nil && d.start.Load() != nil }
+
 // possible reports whether the expression may match somewhere in s; false
 // is exact.
 func (d *dfa) possible(s string) bool {

@@ -80,6 +80,7 @@ type Pattern struct {
 	anchored  *regexp.Regexp // nil when re is anchored at the start already
 	pre       *prefilter     // a condition every match meets, or nil
 	dfa       *dfa           // rejects texts with no match, or nil
+	preCheap  bool           // pre rejects with at most two substring searches
 	captures  []Capture
 	behinds   []lookaround
 	numGroups int
@@ -164,6 +165,7 @@ func compile(expr string, defs Definitions, namedOnly bool, flags string) (*Patt
 		p.pre = buildPrefilter(parsed)
 	}
 	p.dfa = newDFA(expanded)
+	p.preCheap = p.pre != nil && (p.pre.missCost() <= 2 || p.dfa == nil)
 	if c.usedIPv6 || c.usedHostname || c.usedEmail {
 		// A variant without the IPv6 branch and with unbounded hostname
 		// labels: far smaller, so Go runs it with its backtracker instead
@@ -285,10 +287,17 @@ func (p *Pattern) Match(s string) []int {
 }
 
 func (p *Pattern) match(s string) []int {
-	if p.pre != nil && !p.pre.ok(s) {
+	// A prefilter that rejects with one or two substring searches is the
+	// cheapest check; a longer one (an OR of many) costs more than the
+	// DFA's single pass, and the DFA (exact on the expression without its
+	// assertions) implies it, so it only runs once the DFA gave up.
+	if p.pre != nil && p.preCheap && !p.pre.ok(s) {
 		return nil
 	}
 	if !p.dfa.possible(s) {
+		return nil
+	}
+	if p.pre != nil && !p.preCheap && !p.dfa.alive() && !p.pre.ok(s) {
 		return nil
 	}
 	re, anchored := p.re, p.anchored
