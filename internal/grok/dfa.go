@@ -29,6 +29,8 @@ type dfa struct {
 	states map[string]*dstate
 	start  atomic.Pointer[dstate] // nil once the DFA gave up
 	failed atomic.Bool
+
+	calls, rejects atomic.Int64 // over the first dfaTrial texts
 }
 
 type dstate struct {
@@ -37,6 +39,14 @@ type dstate struct {
 	dead  bool     // no instruction left and none will be added
 	next  [utf8.RuneSelf]atomic.Pointer[dstate]
 }
+
+// The trial: after dfaTrial texts, a DFA that rejected fewer than one in
+// dfaMinRejectRate gives up (its pass costs about a twentieth of a
+// regexp match, so it must save that much).
+const (
+	dfaTrial         = 1024
+	dfaMinRejectRate = 16
+)
 
 // maxDFAStates bounds the memory of one DFA (about 1 KiB a state). The
 // DFAs worth having are small: the fall-through patterns of the benchmark
@@ -122,9 +132,7 @@ func (d *dfa) intern(set []uint32) *dstate {
 	if len(d.states) >= maxDFAStates {
 		// Give up and let the states go (goroutines scanning with one
 		// get nil from step and answer "yes").
-		d.failed.Store(true)
-		d.states = nil
-		d.start.Store(nil)
+		d.giveUp()
 		return nil
 	}
 	st := &dstate{insts: append([]uint32(nil), set...)}
@@ -181,6 +189,37 @@ func (d *dfa) possible(s string) bool {
 	if st == nil {
 		return true
 	}
+	if d.calls.Load() < dfaTrial {
+		ok := d.scan(st, s)
+		d.count(ok)
+		return ok
+	}
+	return d.scan(st, s)
+}
+
+// count keeps the statistics of the first dfaTrial texts and gives up
+// when the DFA rejected too few of them to pay for its pass: a pattern
+// that matches nearly every line is better off without it.
+func (d *dfa) count(possible bool) {
+	if !possible {
+		d.rejects.Add(1)
+	}
+	if d.calls.Add(1) == dfaTrial && d.rejects.Load()*dfaMinRejectRate < dfaTrial {
+		d.mu.Lock()
+		d.giveUp()
+		d.mu.Unlock()
+	}
+}
+
+// giveUp drops the states; the caller holds mu.
+func (d *dfa) giveUp() {
+	d.failed.Store(true)
+	d.states = nil
+	d.start.Store(nil)
+}
+
+// scan runs the DFA over s from st.
+func (d *dfa) scan(st *dstate, s string) bool {
 	for i := 0; i < len(s); {
 		var nx *dstate
 		if c := s[i]; c < utf8.RuneSelf {

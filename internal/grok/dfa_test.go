@@ -130,3 +130,32 @@ func TestDFAConcurrent(t *testing.T) {
 		t.Errorf("wrong result on %q", l)
 	}
 }
+
+// A DFA that rejects almost nothing during its trial gives up.
+func TestDFATrial(t *testing.T) {
+	p, err := Compile("%{WORD:w} %{INT:n}", defs(Legacy, nil), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Compile("%{WORD:w} %{INT:n}", defs(Legacy, nil), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < dfaTrial+10; i++ {
+		p.Match("word 12")
+		if i%2 == 0 {
+			q.Match("word 12")
+		} else {
+			q.Match("nothing")
+		}
+	}
+	if p.dfa.alive() {
+		t.Error("the DFA of a pattern that always matches is still there")
+	}
+	if !q.dfa.alive() {
+		t.Error("the DFA that rejects half the texts gave up")
+	}
+	if p.Match("word 12") == nil || q.Match("nothing") != nil {
+		t.Error("wrong matches")
+	}
+}
