@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// Legacy-only families, on sample lines written for these tests.
+// Legacy-set families, on sample lines written for these tests.
 func TestMoreFamilies(t *testing.T) {
 	tests := []struct {
 		pattern, line string

@@ -7,19 +7,25 @@
 // become plain groups and possessive quantifiers (*+, ++, ?+, {n,m}+)
 // become greedy ones — for the catalog's patterns, which never rely on
 // backtracking into them, the result is the same. A lookbehind or
-// lookahead over one character or character class, (?<!x) or (?=[..]),
-// becomes an empty marker group and is checked after the match; when
-// RE2's preferred match breaks it, a backtracking matcher over the same
-// program (exact.go) finds the match Oniguruma finds. Longer lookarounds
-// and back-references are rejected with an error naming the construct.
-// Ruby's (?m) becomes RE2's (?s), and ^ and $ match at line breaks as in
-// Ruby.
+// lookahead, (?<!x), (?<={ ), (?= } ntoreturn:), becomes an empty marker
+// group and is checked after the match at the marker's position (one
+// character against a class, a literal by comparison, anything else with
+// its own anchored regexp; lookbehinds must have a bounded length, as in
+// Oniguruma); when RE2's preferred match breaks one, a backtracking
+// matcher over the same program (exact.go) finds the match Oniguruma
+// finds. A positive lookahead may hold captures (SYSLOGPAMSESSION's
+// (?=%{GREEDYDATA:message})): they are filled from its own match.
+// Back-references, captures in other lookarounds and nested lookarounds
+// are rejected with an error naming the construct. Ruby's (?m) becomes
+// RE2's (?s), and ^ and $ match at line breaks as in Ruby.
 //
 // Speed: a match is first tried anchored at position 0 (most log patterns
 // match from the line start, and an anchored attempt fails fast), then
-// unanchored; both give the same leftmost-first captures. Literal strings
-// every match must contain are checked first, so most non-matching lines
-// are rejected without running the regexp.
+// unanchored; both give the same leftmost-first captures. Before that, a
+// line no match is possible in is rejected cheaply: by literal strings
+// every match must contain (prefilter.go) and by a lazily built DFA over
+// the expression with its assertions relaxed (dfa.go), so a line that
+// matches none of a filter's patterns costs one pass per pattern.
 package grok
 
 import (
