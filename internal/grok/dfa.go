@@ -18,8 +18,9 @@ import (
 //
 // States are built on first use and shared by all goroutines: their
 // ASCII transitions are atomic pointers, read without locking; building
-// a state takes the lock. Past maxDFAStates states the DFA gives up for
-// good and always answers "yes".
+// a state takes the lock. Past maxDFAStates states, or when it rejected
+// too few of its first dfaTrial texts to pay for itself, the DFA gives up
+// for good, drops its states and always answers "yes".
 type dfa struct {
 	prog     *syntax.Prog
 	anchored bool // the expression only matches at the text start
