@@ -35,20 +35,22 @@ func TestCatalogFamilies(t *testing.T) {
 			"[zeek][http][trans_depth]": int64(1), "[zeek][session_id]": "CJsdG95nCNF1RXuN5",
 			"timestamp": "1432555199.633017",
 		}},
-		{Legacy, "%{BRO_DNS}", "1359565680.761790\tUWkUyAuUGXf\t192.168.1.103\t137\t192.168.1.255\t137\tudp\t57402\tHPE8AA67\t1\tC_INTERNET\t32\tNB\t-\t-\tF\tF\tT\tF\t1\t-\t-\tF", map[string]any{
-			"AA": "F", "RA": "F", "RD": "T", "TC": "F", "TTLs": "-", "Z": "1", "answers": "-", "orig_h": "192.168.1.103",
-			"orig_p": "137", "proto": "udp", "qclass": "1", "qclass_name": "C_INTERNET", "qtype": "32",
-			"qtype_name": "NB", "query": "HPE8AA67", "rcode": "-", "rcode_name": "-", "rejected": "F",
-			"resp_h": "192.168.1.255", "resp_p": "137", "trans_id": "57402", "ts": "1359565680.761790",
-			"uid": "UWkUyAuUGXf",
+		{Legacy, "%{BRO_DNS}", "1600100200.455120\tCxT3pQ1aBc9DeF2gH4\t10.20.30.40\t49152\t10.20.30.1\t53\tudp\t31337\tmail.example.net\t1\tC_INTERNET\t15\tMX\t0\tNOERROR\tT\tF\tT\tT\t0\tmx1.example.net,mx2.example.net\t300.000000,300.000000\tF", map[string]any{
+			"AA": "T", "RA": "T", "RD": "T", "TC": "F", "TTLs": "300.000000,300.000000", "Z": "0",
+			"answers": "mx1.example.net,mx2.example.net", "orig_h": "10.20.30.40", "orig_p": "49152", "proto": "udp",
+			"qclass": "1", "qclass_name": "C_INTERNET", "qtype": "15", "qtype_name": "MX", "query": "mail.example.net",
+			"rcode": "0", "rcode_name": "NOERROR", "rejected": "F", "resp_h": "10.20.30.1", "resp_p": "53",
+			"trans_id": "31337", "ts": "1600100200.455120", "uid": "CxT3pQ1aBc9DeF2gH4",
 		}},
-		{ECSV1, "%{BRO_DNS}", "1359565680.761790\tUWkUyAuUGXf\t192.168.1.103\t137\t192.168.1.255\t137\tudp\t57402\tHPE8AA67\t1\tC_INTERNET\t32\tNB\t-\t-\tF\tF\tT\tF\t1\t-\t-\tF", map[string]any{
-			"[destination][ip]": "192.168.1.255", "[destination][port]": int64(137), "[dns][id]": int64(57402),
-			"[dns][question][name]": "HPE8AA67", "[dns][question][type]": "NB", "[network][transport]": "udp",
-			"[source][ip]": "192.168.1.103", "[source][port]": int64(137), "[zeek][dns][AA]": "F",
-			"[zeek][dns][RA]": "F", "[zeek][dns][RD]": "T", "[zeek][dns][TC]": "F", "[zeek][dns][Z]": int64(1),
-			"[zeek][dns][qclass]": int64(1), "[zeek][dns][qclass_name]": "C_INTERNET", "[zeek][dns][qtype]": int64(32),
-			"[zeek][dns][rejected]": "F", "[zeek][session_id]": "UWkUyAuUGXf", "timestamp": "1359565680.761790",
+		{ECSV1, "%{BRO_DNS}", "1600100200.455120\tCxT3pQ1aBc9DeF2gH4\t10.20.30.40\t49152\t10.20.30.1\t53\tudp\t31337\tmail.example.net\t1\tC_INTERNET\t15\tMX\t0\tNOERROR\tT\tF\tT\tT\t0\tmx1.example.net,mx2.example.net\t300.000000,300.000000\tF", map[string]any{
+			"[destination][ip]": "10.20.30.1", "[destination][port]": int64(53), "[dns][id]": int64(31337),
+			"[dns][question][name]": "mail.example.net", "[dns][question][type]": "MX",
+			"[dns][response_code]": "NOERROR", "[network][transport]": "udp", "[source][ip]": "10.20.30.40",
+			"[source][port]": int64(49152), "[zeek][dns][AA]": "T", "[zeek][dns][RA]": "T", "[zeek][dns][RD]": "T",
+			"[zeek][dns][TC]": "F", "[zeek][dns][TTLs]": "300.000000,300.000000", "[zeek][dns][Z]": int64(0),
+			"[zeek][dns][answers]": "mx1.example.net,mx2.example.net", "[zeek][dns][qclass]": int64(1),
+			"[zeek][dns][qclass_name]": "C_INTERNET", "[zeek][dns][qtype]": int64(15), "[zeek][dns][rcode]": int64(0),
+			"[zeek][dns][rejected]": "F", "[zeek][session_id]": "CxT3pQ1aBc9DeF2gH4", "timestamp": "1600100200.455120",
 		}},
 		{Legacy, "%{BRO_CONN}", "1541079186.405314\tCSOd4x2eBQCwmCUxe2\t10.0.2.15\t49786\t172.217.7.206\t443\ttcp\tssl\t0.182304\t748\t4637\tSF\t-\t0\tShADadFf\t10\t1160\t9\t5009\t(empty)", map[string]any{
 			"conn_state": "SF", "duration": "0.182304", "history": "ShADadFf", "local_orig": "-", "missed_bytes": "0",
@@ -87,7 +89,7 @@ func TestCatalogFamilies(t *testing.T) {
 			"[zeek][files][session_ids]": "CSOd4x2eBQCwmCUxe2", "[zeek][files][source]": "SSL",
 			"[zeek][files][timedout]": "F", "timestamp": "1541079186.551247",
 		}},
-		// zeek (the ECS v1 set only, as in Logstash)
+		// zeek (ECS set only, as in Logstash; the legacy set has no ZEEK_ names... see TestFamilyCounts)
 		{ECSV1, "%{ZEEK_HTTP}", "1600000000.123456\tC1ZJ7r3Nq9oYbX4lQe\t10.1.1.5\t51234\t151.101.1.69\t80\t1\tGET\tstackoverflow.com\t/questions?sort=newest\thttp://stackoverflow.com/\t1.1\tcurl/7.68.0\t-\t0\t5120\t200\tOK\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\tFnPwyR2Sa6zMxqJdXk\t-\ttext/html", map[string]any{
 			"[destination][ip]": "151.101.1.69", "[destination][port]": int64(80),
 			"[http][request][body][bytes]": int64(0), "[http][request][method]": "GET",
@@ -240,19 +242,19 @@ func TestCatalogFamilies(t *testing.T) {
 			"[observer][ingress][interface][name]": "eth0", "[source][ip]": "198.51.100.77",
 			"[source][mac]": "52:54:00:12:35:02", "[source][port]": int64(5353),
 		}},
-		{Legacy, "%{SHOREWALL}", `May 28 17:23:25 myHost kernel: [3124658.791874] Shorewall:FORWARD:REJECT:IN=eth2 OUT=eth2 SRC=1.2.3.4 DST=192.168.0.10 LEN=141 TOS=0x00 PREC=0x00 TTL=63 ID=55251 PROTO=UDP SPT=5353 DPT=5353 LEN=121`, map[string]any{
-			"nf_action1": "FORWARD", "nf_action2": "REJECT", "nf_dst_ip": "192.168.0.10", "nf_dst_port": "5353",
-			"nf_host": "myHost", "nf_id": "55251", "nf_in_interface": "eth2", "nf_len": "141",
-			"nf_out_interface": "eth2", "nf_prec": "0x00", "nf_protocol": "UDP", "nf_src_ip": "1.2.3.4",
-			"nf_src_port": "5353", "nf_tos": "0x00", "nf_ttl": "63", "timestamp": "May 28 17:23:25",
+		{Legacy, "%{SHOREWALL}", `Oct  3 04:11:52 gw01 kernel: [88231.402115] Shorewall:INPUT:DROP:IN=ens3 OUT=ens4 SRC=203.0.113.77 DST=10.8.0.12 LEN=52 TOS=0x10 PREC=0x00 TTL=117 ID=31002 PROTO=TCP SPT=50321 DPT=445 LEN=32`, map[string]any{
+			"nf_action1": "INPUT", "nf_action2": "DROP", "nf_dst_ip": "10.8.0.12", "nf_dst_port": "445",
+			"nf_host": "gw01", "nf_id": "31002", "nf_in_interface": "ens3", "nf_len": "52", "nf_out_interface": "ens4",
+			"nf_prec": "0x00", "nf_protocol": "TCP", "nf_src_ip": "203.0.113.77", "nf_src_port": "50321",
+			"nf_tos": "0x10", "nf_ttl": "117", "timestamp": "Oct  3 04:11:52",
 		}},
-		{ECSV1, "%{SHOREWALL}", `May 28 17:23:25 myHost kernel: [3124658.791874] Shorewall:FORWARD:REJECT:IN=eth2 OUT=eth2 SRC=1.2.3.4 DST=192.168.0.10 LEN=141 TOS=0x00 PREC=0x00 TTL=63 ID=55251 PROTO=UDP SPT=5353 DPT=5353 LEN=121`, map[string]any{
-			"[destination][ip]": "192.168.0.10", "[destination][port]": int64(5353), "[iptables][id]": "55251",
-			"[iptables][length]": int64(141), "[iptables][precedence_bits]": "00", "[iptables][tos]": "00",
-			"[iptables][ttl]": int64(63), "[network][transport]": "UDP", "[observer][egress][interface][name]": "eth2",
-			"[observer][hostname]": "myHost", "[observer][ingress][interface][name]": "eth2",
-			"[shorewall][firewall][action]": "REJECT", "[shorewall][firewall][type]": "FORWARD",
-			"[source][ip]": "1.2.3.4", "[source][port]": int64(5353), "timestamp": "May 28 17:23:25",
+		{ECSV1, "%{SHOREWALL}", `Oct  3 04:11:52 gw01 kernel: [88231.402115] Shorewall:INPUT:DROP:IN=ens3 OUT=ens4 SRC=203.0.113.77 DST=10.8.0.12 LEN=52 TOS=0x10 PREC=0x00 TTL=117 ID=31002 PROTO=TCP SPT=50321 DPT=445 LEN=32`, map[string]any{
+			"[destination][ip]": "10.8.0.12", "[destination][port]": int64(445), "[iptables][id]": "31002",
+			"[iptables][length]": int64(52), "[iptables][precedence_bits]": "00", "[iptables][tos]": "10",
+			"[iptables][ttl]": int64(117), "[network][transport]": "TCP", "[observer][egress][interface][name]": "ens4",
+			"[observer][hostname]": "gw01", "[observer][ingress][interface][name]": "ens3",
+			"[shorewall][firewall][action]": "DROP", "[shorewall][firewall][type]": "INPUT",
+			"[source][ip]": "203.0.113.77", "[source][port]": int64(50321), "timestamp": "Oct  3 04:11:52",
 		}},
 		{Legacy, "%{SFW2}", `Mar 13 09:12:44 gw-suse kernel: [1234.567890] SFW2-INext-DROP-DEFLT IN=eth0 OUT= MAC=00:16:3e:5a:0b:12:52:54:00:12:35:02:08:00 SRC=203.0.113.9 DST=192.0.2.1 LEN=44 TOS=0x00 PREC=0x00 TTL=241 ID=54321 PROTO=TCP SPT=40000 DPT=23 WINDOW=1024 RES=0x00 SYN URGP=0`, map[string]any{
 			"nagios_epoch": "1234.567890", "nf_action": "DROP-DEFLT", "nf_dst_ip": "192.0.2.1",
@@ -340,125 +342,138 @@ func TestCatalogFamilies(t *testing.T) {
 			"[rule][name]": "deny-all", "[source][ip]": "198.51.100.3", "[source][port]": int64(61000),
 		}},
 		// nagios
-		{Legacy, "%{NAGIOSLOGLINE}", `[1427925600] SERVICE ALERT: web-01;HTTP;CRITICAL;HARD;3;CRITICAL - Socket timeout after 10 seconds`, map[string]any{
-			"nagios_attempt": "3", "nagios_epoch": "1427925600", "nagios_hostname": "web-01",
+		{Legacy, "%{NAGIOSLOGLINE}", `[1764001800] SERVICE ALERT: web-01;HTTP;CRITICAL;HARD;3;CRITICAL - Socket timeout after 10 seconds`, map[string]any{
+			"nagios_attempt": "3", "nagios_epoch": "1764001800", "nagios_hostname": "web-01",
 			"nagios_message": "CRITICAL - Socket timeout after 10 seconds", "nagios_service": "HTTP",
 			"nagios_state": "CRITICAL", "nagios_statelevel": "HARD", "nagios_type": "SERVICE ALERT",
 		}},
-		{ECSV1, "%{NAGIOSLOGLINE}", `[1427925600] SERVICE ALERT: web-01;HTTP;CRITICAL;HARD;3;CRITICAL - Socket timeout after 10 seconds`, map[string]any{
+		{ECSV1, "%{NAGIOSLOGLINE}", `[1764001800] SERVICE ALERT: web-01;HTTP;CRITICAL;HARD;3;CRITICAL - Socket timeout after 10 seconds`, map[string]any{
 			"[host][hostname]": "web-01", "[nagios][log][attempt]": int64(3), "[nagios][log][state_type]": "HARD",
 			"[nagios][log][type]": "SERVICE ALERT", "[service][name]": "HTTP", "[service][state]": "CRITICAL",
-			"message": "CRITICAL - Socket timeout after 10 seconds", "timestamp": "1427925600",
+			"message": "CRITICAL - Socket timeout after 10 seconds", "timestamp": "1764001800",
 		}},
-		{Legacy, "%{NAGIOSLOGLINE}", `[1427925689] CURRENT HOST STATE: db-02;UP;HARD;1;PING OK - Packet loss = 0%, RTA = 0.42 ms`, map[string]any{
-			"nagios_epoch": "1427925689", "nagios_hostname": "db-02",
+		{Legacy, "%{NAGIOSLOGLINE}", `[1764001860] CURRENT HOST STATE: db-02;UP;HARD;1;PING OK - Packet loss = 0%, RTA = 0.42 ms`, map[string]any{
+			"nagios_epoch": "1764001860", "nagios_hostname": "db-02",
 			"nagios_message": "PING OK - Packet loss = 0%, RTA = 0.42 ms", "nagios_state": "UP", "nagios_statecode": "1",
 			"nagios_statetype": "HARD", "nagios_type": "CURRENT HOST STATE",
 		}},
-		{ECSV1, "%{NAGIOSLOGLINE}", `[1427925689] CURRENT HOST STATE: db-02;UP;HARD;1;PING OK - Packet loss = 0%, RTA = 0.42 ms`, map[string]any{
+		{ECSV1, "%{NAGIOSLOGLINE}", `[1764001860] CURRENT HOST STATE: db-02;UP;HARD;1;PING OK - Packet loss = 0%, RTA = 0.42 ms`, map[string]any{
 			"[host][hostname]": "db-02", "[nagios][log][attempt]": int64(1), "[nagios][log][state_type]": "HARD",
 			"[nagios][log][type]": "CURRENT HOST STATE", "[service][state]": "UP",
-			"message": "PING OK - Packet loss = 0%, RTA = 0.42 ms", "timestamp": "1427925689",
+			"message": "PING OK - Packet loss = 0%, RTA = 0.42 ms", "timestamp": "1764001860",
 		}},
-		{Legacy, "%{NAGIOSLOGLINE}", `[1427956600] EXTERNAL COMMAND: SCHEDULE_HOST_DOWNTIME;db-02;1427956600;1427963800;1;0;7200;nagiosadmin;kernel upgrade`, map[string]any{
-			"author": "nagiosadmin", "nagios_command": "SCHEDULE_HOST_DOWNTIME", "nagios_duration": "7200",
-			"nagios_end_time": "1427963800", "nagios_epoch": "1427956600", "nagios_fixed": "1",
-			"nagios_hostname": "db-02", "nagios_start_time": "1427956600", "nagios_trigger_id": "0",
+		{Legacy, "%{NAGIOSLOGLINE}", `[1764003600] EXTERNAL COMMAND: SCHEDULE_HOST_DOWNTIME;db-02;1764003600;1764010800;1;0;7200;ops-admin;kernel upgrade`, map[string]any{
+			"author": "ops-admin", "nagios_command": "SCHEDULE_HOST_DOWNTIME", "nagios_duration": "7200",
+			"nagios_end_time": "1764010800", "nagios_epoch": "1764003600", "nagios_fixed": "1",
+			"nagios_hostname": "db-02", "nagios_start_time": "1764003600", "nagios_trigger_id": "0",
 			"nagios_type": "EXTERNAL COMMAND",
 		}},
-		{ECSV1, "%{NAGIOSLOGLINE}", `[1427956600] EXTERNAL COMMAND: SCHEDULE_HOST_DOWNTIME;db-02;1427956600;1427963800;1;0;7200;nagiosadmin;kernel upgrade`, map[string]any{
+		{ECSV1, "%{NAGIOSLOGLINE}", `[1764003600] EXTERNAL COMMAND: SCHEDULE_HOST_DOWNTIME;db-02;1764003600;1764010800;1;0;7200;ops-admin;kernel upgrade`, map[string]any{
 			"[host][hostname]": "db-02", "[nagios][log][command]": "SCHEDULE_HOST_DOWNTIME",
-			"[nagios][log][duration]": int64(7200), "[nagios][log][end_time]": "1427963800", "[nagios][log][fixed]": "1",
-			"[nagios][log][start_time]": "1427956600", "[nagios][log][trigger_id]": "0",
-			"[nagios][log][type]": "EXTERNAL COMMAND", "[user][name]": "nagiosadmin", "timestamp": "1427956600",
+			"[nagios][log][duration]": int64(7200), "[nagios][log][end_time]": "1764010800", "[nagios][log][fixed]": "1",
+			"[nagios][log][start_time]": "1764003600", "[nagios][log][trigger_id]": "0",
+			"[nagios][log][type]": "EXTERNAL COMMAND", "[user][name]": "ops-admin", "timestamp": "1764003600",
 		}},
-		{Legacy, "%{NAGIOSLOGLINE}", `[1427925700] SERVICE NOTIFICATION: oncall;web-01;HTTP;CRITICAL;notify-service-by-email;CRITICAL - Socket timeout after 10 seconds`, map[string]any{
-			"nagios_contact": "notify-service-by-email", "nagios_epoch": "1427925700", "nagios_hostname": "web-01",
+		{Legacy, "%{NAGIOSLOGLINE}", `[1764001900] SERVICE NOTIFICATION: oncall;web-01;HTTP;CRITICAL;notify-service-by-email;CRITICAL - Socket timeout after 10 seconds`, map[string]any{
+			"nagios_contact": "notify-service-by-email", "nagios_epoch": "1764001900", "nagios_hostname": "web-01",
 			"nagios_message": "CRITICAL - Socket timeout after 10 seconds", "nagios_notifyname": "oncall",
 			"nagios_service": "HTTP", "nagios_state": "CRITICAL", "nagios_type": "SERVICE NOTIFICATION",
 		}},
-		{ECSV1, "%{NAGIOSLOGLINE}", `[1427925700] SERVICE NOTIFICATION: oncall;web-01;HTTP;CRITICAL;notify-service-by-email;CRITICAL - Socket timeout after 10 seconds`, map[string]any{
+		{ECSV1, "%{NAGIOSLOGLINE}", `[1764001900] SERVICE NOTIFICATION: oncall;web-01;HTTP;CRITICAL;notify-service-by-email;CRITICAL - Socket timeout after 10 seconds`, map[string]any{
 			"[host][hostname]": "web-01", "[nagios][log][notification_command]": "notify-service-by-email",
 			"[nagios][log][type]": "SERVICE NOTIFICATION", "[service][name]": "HTTP", "[service][state]": "CRITICAL",
-			"[user][name]": "oncall", "message": "CRITICAL - Socket timeout after 10 seconds", "timestamp": "1427925700",
+			"[user][name]": "oncall", "message": "CRITICAL - Socket timeout after 10 seconds", "timestamp": "1764001900",
 		}},
-		{Legacy, "%{NAGIOSLOGLINE}", `[1427925800] Warning: Return code of 127 for check of service 'Disk' on host 'web-01' was out of bounds.`, map[string]any{
-			"nagios_epoch":   "1427925800",
+		{Legacy, "%{NAGIOSLOGLINE}", `[1764002000] Warning: Return code of 127 for check of service 'Disk' on host 'web-01' was out of bounds.`, map[string]any{
+			"nagios_epoch":   "1764002000",
 			"nagios_message": "Return code of 127 for check of service 'Disk' on host 'web-01' was out of bounds.",
 		}},
-		{ECSV1, "%{NAGIOSLOGLINE}", `[1427925800] Warning: Return code of 127 for check of service 'Disk' on host 'web-01' was out of bounds.`, map[string]any{
+		{ECSV1, "%{NAGIOSLOGLINE}", `[1764002000] Warning: Return code of 127 for check of service 'Disk' on host 'web-01' was out of bounds.`, map[string]any{
 			"message":   "Return code of 127 for check of service 'Disk' on host 'web-01' was out of bounds.",
-			"timestamp": "1427925800",
+			"timestamp": "1764002000",
 		}},
-		{Legacy, "%{NAGIOSLOGLINE}", `[1427925900] EXTERNAL COMMAND: DISABLE_SVC_CHECK;web-01;Disk`, map[string]any{
-			"nagios_command": "DISABLE_SVC_CHECK", "nagios_epoch": "1427925900", "nagios_hostname": "web-01",
+		{Legacy, "%{NAGIOSLOGLINE}", `[1764002100] EXTERNAL COMMAND: DISABLE_SVC_CHECK;web-01;Disk`, map[string]any{
+			"nagios_command": "DISABLE_SVC_CHECK", "nagios_epoch": "1764002100", "nagios_hostname": "web-01",
 			"nagios_type": "EXTERNAL COMMAND",
 		}},
-		{ECSV1, "%{NAGIOSLOGLINE}", `[1427925900] EXTERNAL COMMAND: DISABLE_SVC_CHECK;web-01;Disk`, map[string]any{
+		{ECSV1, "%{NAGIOSLOGLINE}", `[1764002100] EXTERNAL COMMAND: DISABLE_SVC_CHECK;web-01;Disk`, map[string]any{
 			"[host][hostname]": "web-01", "[nagios][log][command]": "DISABLE_SVC_CHECK",
-			"[nagios][log][type]": "EXTERNAL COMMAND", "timestamp": "1427925900",
+			"[nagios][log][type]": "EXTERNAL COMMAND", "timestamp": "1764002100",
 		}},
 		// aws: CloudFront (a dash in the edge location is no WORD, in Logstash too)
-		{Legacy, "%{CLOUDFRONT_ACCESS_LOG}", "2026-11-24\t06:31:12\tFRA2\t4523\t198.51.100.61\tGET\td111111abcdef8.cloudfront.net\t/images/logo.png\t200\thttps://www.example.com/\tMozilla/5.0%20(Windows%20NT%2010.0)\t-\t-\tHit\tSOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\twww.example.com\thttps\t212\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tHit", map[string]any{
+		{Legacy, "%{CLOUDFRONT_ACCESS_LOG}", "2026-11-24\t06:31:12\tFRA2\t4523\t198.51.100.61\tGET\td3k9x2example.cloudfront.net\t/images/logo.png\t200\thttps://www.example.com/\tMozilla/5.0%20(Windows%20NT%2010.0)\t-\t-\tHit\tKx8n2Qm4Tz7Vb1Wc3Yd5Re6Sf9Gh0Jk2Ll4Mn6Op8QrStUvWx==\twww.example.com\thttps\t212\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tHit", map[string]any{
 			"agent": "Mozilla/5.0%20(Windows%20NT%2010.0)", "clientip": "198.51.100.61", "cookies": "-",
-			"cs_bytes": int64(212), "cs_host": "d111111abcdef8.cloudfront.net", "cs_method": "GET",
+			"cs_bytes": int64(212), "cs_host": "d3k9x2example.cloudfront.net", "cs_method": "GET",
 			"cs_protocol": "https", "cs_uri_query": "-", "cs_uri_stem": "/images/logo.png",
 			"referrer": "https://www.example.com/", "sc_bytes": int64(4523), "sc_status": int64(200),
 			"ssl_cipher": "TLS_AES_128_GCM_SHA256", "ssl_protocol": "TLSv1.3", "time_taken": float64(0.001),
 			"timestamp": "2026-11-24\t06:31:12", "x_edge_location": "FRA2",
-			"x_edge_request_id":           "SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==",
+			"x_edge_request_id":           "Kx8n2Qm4Tz7Vb1Wc3Yd5Re6Sf9Gh0Jk2Ll4Mn6Op8QrStUvWx==",
 			"x_edge_response_result_type": "Hit", "x_edge_result_type": "Hit", "x_forwarded_for": "-",
 			"x_host_header": "www.example.com",
 		}},
-		{ECSV1, "%{CLOUDFRONT_ACCESS_LOG}", "2026-11-24\t06:31:12\tFRA2\t4523\t198.51.100.61\tGET\td111111abcdef8.cloudfront.net\t/images/logo.png\t200\thttps://www.example.com/\tMozilla/5.0%20(Windows%20NT%2010.0)\t-\t-\tHit\tSOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\twww.example.com\thttps\t212\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tHit\tHTTP/2.0\t-\t-\t55012\t0.001\tHit\timage/png\t4523\t-\t-", map[string]any{
+		{ECSV1, "%{CLOUDFRONT_ACCESS_LOG}", "2026-11-24\t06:31:12\tFRA2\t4523\t198.51.100.61\tGET\td3k9x2example.cloudfront.net\t/images/logo.png\t200\thttps://www.example.com/\tMozilla/5.0%20(Windows%20NT%2010.0)\t-\t-\tHit\tKx8n2Qm4Tz7Vb1Wc3Yd5Re6Sf9Gh0Jk2Ll4Mn6Op8QrStUvWx==\twww.example.com\thttps\t212\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tHit\tHTTP/2.0\t-\t-\t55012\t0.001\tHit\timage/png\t4523\t-\t-", map[string]any{
 			"[aws][cloudfront][http][request][host]": "www.example.com",
 			"[aws][cloudfront][http][request][size]": int64(4523), "[aws][cloudfront][ssl_protocol]": "TLSv1.3",
 			"[aws][cloudfront][time_taken]": float64(0.001), "[aws][cloudfront][time_to_first_byte]": float64(0.001),
 			"[aws][cloudfront][x_edge_detailed_result_type]": "Hit", "[aws][cloudfront][x_edge_location]": "FRA2",
-			"[aws][cloudfront][x_edge_request_id]":           "SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==",
+			"[aws][cloudfront][x_edge_request_id]":           "Kx8n2Qm4Tz7Vb1Wc3Yd5Re6Sf9Gh0Jk2Ll4Mn6Op8QrStUvWx==",
 			"[aws][cloudfront][x_edge_response_result_type]": "Hit", "[aws][cloudfront][x_edge_result_type]": "Hit",
 			"[destination][bytes]": int64(4523), "[http][request][method]": "GET",
 			"[http][request][mime_type]": "image/png", "[http][request][referrer]": "https://www.example.com/",
 			"[http][response][status_code]": int64(200), "[http][version]": "2.0", "[network][protocol]": "https",
 			"[source][bytes]": int64(212), "[source][ip]": "198.51.100.61", "[source][port]": int64(55012),
-			"[tls][cipher]": "TLS_AES_128_GCM_SHA256", "[url][domain]": "d111111abcdef8.cloudfront.net",
+			"[tls][cipher]": "TLS_AES_128_GCM_SHA256", "[url][domain]": "d3k9x2example.cloudfront.net",
 			"[url][path]": "/images/logo.png", "[user_agent][original]": "Mozilla/5.0%20(Windows%20NT%2010.0)",
 			"timestamp": "2026-11-24\t06:31:12",
 		}},
-		{Legacy, "%{CLOUDFRONT_ACCESS_LOG}", "2026-11-24\t06:31:12\tFRA56-C1\t4523\t198.51.100.61\tGET\td111111abcdef8.cloudfront.net\t/images/logo.png\t200\thttps://www.example.com/\tMozilla/5.0\t-\t-\tHit\tSOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\twww.example.com\thttps\t212\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tHit", nil},
-		{ECSV1, "%{ELB_ACCESS_LOG}", `2026-11-24T06:02:59.123456Z my-elb 192.0.2.10:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 "GET http://www.example.com:80/a?b=1 HTTP/1.1"`, map[string]any{
-			"[aws][elb][backend][http][response][status_code]": int64(200), "[aws][elb][backend][ip]": "10.0.0.1",
-			"[aws][elb][backend][port]": int64(80), "[aws][elb][backend_processing_time][sec]": float64(0.001048),
-			"[aws][elb][name]": "my-elb", "[aws][elb][request_processing_time][sec]": float64(7.3e-05),
-			"[aws][elb][response_processing_time][sec]": float64(5.7e-05), "[http][request][body][bytes]": int64(0),
-			"[http][request][method]": "GET", "[http][response][body][bytes]": int64(29),
-			"[http][response][status_code]": int64(200), "[http][version]": "1.1", "[source][ip]": "192.0.2.10",
-			"[source][port]": int64(2817), "[url][domain]": "www.example.com",
-			"[url][original]": "http://www.example.com:80/a?b=1", "[url][path]": "/a", "[url][port]": int64(80),
-			"[url][query]": "b=1", "[url][scheme]": "http", "timestamp": "2026-11-24T06:02:59.123456Z",
+		{Legacy, "%{CLOUDFRONT_ACCESS_LOG}", "2026-11-24\t06:31:12\tFRA56-C1\t4523\t198.51.100.61\tGET\td3k9x2example.cloudfront.net\t/images/logo.png\t200\thttps://www.example.com/\tMozilla/5.0\t-\t-\tHit\tKx8n2Qm4Tz7Vb1Wc3Yd5Re6Sf9Gh0Jk2Ll4Mn6Op8QrStUvWx==\twww.example.com\thttps\t212\t0.001\t-\tTLSv1.3\tTLS_AES_128_GCM_SHA256\tHit", nil},
+		{ECSV1, "%{ELB_ACCESS_LOG}", `2026-11-24T06:02:59.527113Z prod-web-elb 203.0.113.18:51402 10.1.4.22:8080 0.000041 0.012873 0.000022 302 302 0 0 "GET https://shop.example.com:443/login?next=%2Fcart HTTP/1.1"`, map[string]any{
+			"[aws][elb][backend][http][response][status_code]": int64(302), "[aws][elb][backend][ip]": "10.1.4.22",
+			"[aws][elb][backend][port]": int64(8080), "[aws][elb][backend_processing_time][sec]": float64(0.012873),
+			"[aws][elb][name]": "prod-web-elb", "[aws][elb][request_processing_time][sec]": float64(4.1e-05),
+			"[aws][elb][response_processing_time][sec]": float64(2.2e-05), "[http][request][body][bytes]": int64(0),
+			"[http][request][method]": "GET", "[http][response][body][bytes]": int64(0),
+			"[http][response][status_code]": int64(302), "[http][version]": "1.1", "[source][ip]": "203.0.113.18",
+			"[source][port]": int64(51402), "[url][domain]": "shop.example.com",
+			"[url][original]": "https://shop.example.com:443/login?next=%2Fcart", "[url][path]": "/login",
+			"[url][port]": int64(443), "[url][query]": "next=%2Fcart", "[url][scheme]": "https",
+			"timestamp": "2026-11-24T06:02:59.527113Z",
 		}},
-		{ECSV1, "%{S3_ACCESS_LOG}", `79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /awsexamplebucket1?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader awsexamplebucket1.s3.us-west-1.amazonaws.com TLSV1.2`, map[string]any{
-			"[aws][s3access][authentication_type]": "AuthHeader", "[aws][s3access][bucket]": "awsexamplebucket1",
-			"[aws][s3access][bucket_owner]": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
-			"[aws][s3access][bytes_sent]":   int64(113),
-			"[aws][s3access][host_header]":  "awsexamplebucket1.s3.us-west-1.amazonaws.com",
-			"[aws][s3access][host_id]":      "s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234=",
-			"[aws][s3access][operation]":    "REST.GET.VERSIONING", "[aws][s3access][request_id]": "3E57427F3EXAMPLE",
-			"[aws][s3access][request_uri]":       "GET /awsexamplebucket1?versioning HTTP/1.1",
-			"[aws][s3access][signature_version]": "SigV4", "[aws][s3access][tls_version]": "TLSV1.2",
-			"[aws][s3access][total_time]": int64(7), "[client][ip]": "192.0.2.3",
-			"[client][user][id]":      "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
-			"[http][request][method]": "GET", "[http][response][status_code]": int64(200), "[http][version]": "1.1",
-			"[tls][cipher]": "ECDHE-RSA-AES128-GCM-SHA256", "[url][original]": "/awsexamplebucket1?versioning",
-			"[user_agent][original]": "S3Console/0.4", "timestamp": "06/Feb/2019:00:00:38 +0000",
+		{Legacy, "%{ELB_ACCESS_LOG}", `2026-11-24T06:02:59.527113Z prod-web-elb 203.0.113.18:51402 10.1.4.22:8080 0.000041 0.012873 0.000022 302 302 0 0 "GET https://shop.example.com:443/login?next=%2Fcart HTTP/1.1"`, map[string]any{
+			"backend_processing_time": float64(0.012873), "backend_response": int64(302), "backendip": "10.1.4.22",
+			"backendport": int64(8080), "bytes": int64(0), "clientip": "203.0.113.18", "clientport": int64(51402),
+			"elb": "prod-web-elb", "httpversion": "1.1", "params": "?next=%2Fcart", "path": "/login", "port": "443",
+			"proto": "https", "received_bytes": int64(0), "request": "https://shop.example.com:443/login?next=%2Fcart",
+			"request_processing_time": float64(4.1e-05), "response": int64(302),
+			"response_processing_time": float64(2.2e-05), "timestamp": "2026-11-24T06:02:59.527113Z",
+			"urihost": "shop.example.com:443", "verb": "GET",
 		}},
-		{Legacy, "%{S3_ACCESS_LOG}", `79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /awsexamplebucket1?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" -`, map[string]any{
-			"agent": "\"S3Console/0.4\"", "bucket": "awsexamplebucket1", "bytes": int64(113), "clientip": "192.0.2.3",
-			"httpversion": "1.1", "key": "-", "operation": "REST.GET.VERSIONING",
-			"owner": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be", "referrer": "\"-\"",
-			"request": "/awsexamplebucket1?versioning", "request_id": "3E57427F3EXAMPLE", "request_time_ms": int64(7),
-			"requester": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be", "response": int64(200),
-			"timestamp": "06/Feb/2019:00:00:38 +0000", "verb": "GET",
+		{ECSV1, "%{S3_ACCESS_LOG}", `5f1c0e2d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1 logs-archive-eu [24/Nov/2026:05:59:01 +0000] 198.51.100.201 arn:aws:iam::123456789012:user/ci-deployer 6C1F2A9E4B7D3A10 REST.PUT.OBJECT builds/app-1.4.2.tar.gz "PUT /logs-archive-eu/builds/app-1.4.2.tar.gz HTTP/1.1" 200 - - 10485760 412 38 "-" "aws-cli/2.15.0 Python/3.11.6" - Zq3b8fJ0kQw7T1mR2xYv5nA9cE4dH6gL0pS3uV8yB1zK7oN2iX5= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader logs-archive-eu.s3.eu-west-1.amazonaws.com TLSv1.2`, map[string]any{
+			"[aws][s3access][authentication_type]": "AuthHeader", "[aws][s3access][bucket]": "logs-archive-eu",
+			"[aws][s3access][bucket_owner]": "5f1c0e2d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1",
+			"[aws][s3access][host_header]":  "logs-archive-eu.s3.eu-west-1.amazonaws.com",
+			"[aws][s3access][host_id]":      "Zq3b8fJ0kQw7T1mR2xYv5nA9cE4dH6gL0pS3uV8yB1zK7oN2iX5=",
+			"[aws][s3access][key]":          "builds/app-1.4.2.tar.gz", "[aws][s3access][object_size]": int64(10485760),
+			"[aws][s3access][operation]": "REST.PUT.OBJECT", "[aws][s3access][request_id]": "6C1F2A9E4B7D3A10",
+			"[aws][s3access][request_uri]":       "PUT /logs-archive-eu/builds/app-1.4.2.tar.gz HTTP/1.1",
+			"[aws][s3access][signature_version]": "SigV4", "[aws][s3access][tls_version]": "TLSv1.2",
+			"[aws][s3access][total_time]": int64(412), "[aws][s3access][turn_around_time]": int64(38),
+			"[client][ip]": "198.51.100.201", "[client][user][id]": "arn:aws:iam::123456789012:user/ci-deployer",
+			"[http][request][method]": "PUT", "[http][response][status_code]": int64(200), "[http][version]": "1.1",
+			"[tls][cipher]":          "ECDHE-RSA-AES128-GCM-SHA256",
+			"[url][original]":        "/logs-archive-eu/builds/app-1.4.2.tar.gz",
+			"[user_agent][original]": "aws-cli/2.15.0 Python/3.11.6", "timestamp": "24/Nov/2026:05:59:01 +0000",
+		}},
+		{Legacy, "%{S3_ACCESS_LOG}", `5f1c0e2d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1 logs-archive-eu [24/Nov/2026:05:59:01 +0000] 198.51.100.201 arn:aws:iam::123456789012:user/ci-deployer 6C1F2A9E4B7D3A10 REST.GET.OBJECT builds/app-1.4.2.tar.gz "GET /logs-archive-eu/builds/app-1.4.2.tar.gz HTTP/1.1" 200 - 10485760 10485760 95 21 "-" "aws-cli/2.15.0 Python/3.11.6" -`, map[string]any{
+			"agent": "\"aws-cli/2.15.0 Python/3.11.6\"", "bucket": "logs-archive-eu", "bytes": int64(10485760),
+			"clientip": "198.51.100.201", "httpversion": "1.1", "key": "builds/app-1.4.2.tar.gz",
+			"object_size": int64(10485760), "operation": "REST.GET.OBJECT",
+			"owner": "5f1c0e2d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1", "referrer": "\"-\"",
+			"request": "/logs-archive-eu/builds/app-1.4.2.tar.gz", "request_id": "6C1F2A9E4B7D3A10",
+			"request_time_ms": int64(95), "requester": "arn:aws:iam::123456789012:user/ci-deployer",
+			"response": int64(200), "timestamp": "24/Nov/2026:05:59:01 +0000", "turnaround_time_ms": int64(21),
+			"verb": "GET",
 		}},
 		// linux-syslog: SYSLOGPAMSESSION's lookahead captures the message
 		{Legacy, "%{SYSLOGPAMSESSION}", `Nov 24 06:40:01 web-01 CRON[31337]: pam_unix(cron:session): session opened for user root by (uid=0)`, map[string]any{
@@ -494,8 +509,8 @@ func TestCatalogFamilies(t *testing.T) {
 			"message":   "end connection 127.0.0.1:51234 (3 connections now open)",
 			"timestamp": "2026-11-24T06:02:59.123+0000",
 		}},
-		{ECSV1, "%{MONGO_LOG}", `Nov 24 06:02:59 [initandlisten] waiting for connections on port 27017`, map[string]any{
-			"[mongodb][component]": "initandlisten", "message": "waiting for connections on port 27017",
+		{ECSV1, "%{MONGO_LOG}", `Nov 24 06:02:59 [rsSync] replSet syncing to: db2.example.net:27017`, map[string]any{
+			"[mongodb][component]": "rsSync", "message": "replSet syncing to: db2.example.net:27017",
 			"timestamp": "Nov 24 06:02:59",
 		}},
 		// bacula
@@ -552,8 +567,11 @@ func TestCatalogFamilies(t *testing.T) {
 			"srv_queue": "0", "srvconn": "1", "syslog_server": "lb1", "syslog_timestamp": "Sep 14 02:01:37",
 			"termination_state": "--", "time_backend_connect": "0", "time_duration": "3015", "time_queue": "1",
 		}},
-		{ECSV1, "%{REDISLOG}", `[4018] 14 Nov 07:01:22.119 * Background saving terminated with success`, map[string]any{
-			"[process][pid]": int64(4018), "timestamp": "14 Nov 07:01:22.119",
+		{ECSV1, "%{REDISLOG}", `[21877] 24 Nov 06:12:45.031 * DB saved on disk`, map[string]any{
+			"[process][pid]": int64(21877), "timestamp": "24 Nov 06:12:45.031",
+		}},
+		{Legacy, "%{REDISLOG}", `[21877] 24 Nov 06:12:45.031 * DB saved on disk`, map[string]any{
+			"pid": "21877", "timestamp": "24 Nov 06:12:45.031",
 		}},
 		{ECSV1, "%{REDISMONLOG}", `1700000000.123456 [0 127.0.0.1:52210] "SET" "session:42" "active"`, map[string]any{
 			"[client][ip]": "127.0.0.1", "[client][port]": int64(52210),
@@ -568,19 +586,25 @@ func TestCatalogFamilies(t *testing.T) {
 			"[event][timezone]": "UTC", "[postgresql][log][connection_id]": "5f3a.1b2", "[process][pid]": int64(4711),
 			"[user][name]": "app_user", "timestamp": "26-11-24 06:02:59",
 		}},
-		{ECSV1, "%{SQUID3}", `1525344856.899 16867 10.170.72.111 TCP_TUNNEL/200 6256 CONNECT logs.example.com:443 - HIER_DIRECT/52.12.1.3 -`, map[string]any{
-			"[destination][address]": "52.12.1.3", "[event][action]": "TCP_TUNNEL", "[http][request][method]": "CONNECT",
-			"[http][response][bytes]": int64(6256), "[http][response][status_code]": int64(200),
-			"[source][ip]": "10.170.72.111", "[squid][hierarchy_code]": "HIER_DIRECT",
-			"[squid][request][duration]": int64(16867), "[url][original]": "logs.example.com:443",
-			"timestamp": "1525344856.899",
+		{ECSV1, "%{SQUID3}", `1764000000.512    245 10.44.0.17 TCP_MISS/200 18234 GET https://pkg.example.org/repo/index.json - HIER_DIRECT/192.0.2.80 application/json`, map[string]any{
+			"[destination][address]": "192.0.2.80", "[event][action]": "TCP_MISS", "[http][request][method]": "GET",
+			"[http][response][bytes]": int64(18234), "[http][response][mime_type]": "application/json",
+			"[http][response][status_code]": int64(200), "[source][ip]": "10.44.0.17",
+			"[squid][hierarchy_code]": "HIER_DIRECT", "[squid][request][duration]": int64(245),
+			"[url][original]": "https://pkg.example.org/repo/index.json", "timestamp": "1764000000.512",
 		}},
-		{ECSV1, "%{SQUID3}", `1525344857.001 0 10.170.72.111 TCP_DENIED/403 3942 GET http://blocked.example/ alice HIER_NONE/- text/html`, map[string]any{
+		{Legacy, "%{SQUID3}", `1764000000.512    245 10.44.0.17 TCP_MISS/200 18234 GET https://pkg.example.org/repo/index.json - HIER_DIRECT/192.0.2.80 application/json`, map[string]any{
+			"bytes": "18234", "cache_result": "TCP_MISS", "client_address": "10.44.0.17",
+			"content_type": "application/json", "duration": "245", "hierarchy_code": "HIER_DIRECT",
+			"request_method": "GET", "server": "192.0.2.80", "status_code": "200", "timestamp": "1764000000.512",
+			"url": "https://pkg.example.org/repo/index.json", "user": "-",
+		}},
+		{ECSV1, "%{SQUID3}", `1764000101.250 0 10.44.0.23 TCP_DENIED/403 3942 GET http://blocked.example/ alice HIER_NONE/- text/html`, map[string]any{
 			"[event][action]": "TCP_DENIED", "[http][request][method]": "GET", "[http][response][bytes]": int64(3942),
 			"[http][response][mime_type]": "text/html", "[http][response][status_code]": int64(403),
-			"[source][ip]": "10.170.72.111", "[squid][hierarchy_code]": "HIER_NONE",
+			"[source][ip]": "10.44.0.23", "[squid][hierarchy_code]": "HIER_NONE",
 			"[squid][request][duration]": int64(0), "[url][original]": "http://blocked.example/",
-			"[user][name]": "alice", "timestamp": "1525344857.001",
+			"[user][name]": "alice", "timestamp": "1764000101.250",
 		}},
 		{ECSV1, "%{BIND9}", `24-Nov-2026 06:15:02.345 queries: info: client @0x7f1c2c0b1234 192.168.1.50#53211 (www.example.com): query: www.example.com IN A +E(0)K (192.168.1.1)`, map[string]any{
 			"[bind][log][question][flags]": "+E(0)K", "[bind][log][question][name]": "www.example.com",
