@@ -115,9 +115,9 @@ func TestFamilies(t *testing.T) {
 		{ECSV1, "%{JAVASTACKTRACEPART}", `        at java.lang.Thread.<init>(Native Method)`, map[string]any{
 			"[java][log][origin][class][name]": "java.lang.Thread", "[log][origin][function]": "<init>", "[log][origin][file][name]": "Native Method",
 		}},
-		{Legacy, "%{TOMCATLOG}", `2014-01-09 20:03:28,269 -0800 | ERROR | com.example.service.ExampleService - something compeletely unexpected happened...`, map[string]any{
-			"timestamp": "2014-01-09 20:03:28,269 -0800", "level": "ERROR", "class": "com.example.service.ExampleService",
-			"logmessage": "something compeletely unexpected happened...",
+		{Legacy, "%{TOMCATLOG}", `2026-11-24 07:14:09,512 +0100 | WARN | org.acme.billing.InvoiceJob - retrying invoice 8812 after timeout`, map[string]any{
+			"timestamp": "2026-11-24 07:14:09,512 +0100", "level": "WARN", "class": "org.acme.billing.InvoiceJob",
+			"logmessage": "retrying invoice 8812 after timeout",
 		}},
 		// A Python logging line (format "%(asctime)s %(levelname)s %(name)s: %(message)s").
 		{Legacy, `%{TIMESTAMP_ISO8601:timestamp} %{LOGLEVEL:level} %{NOTSPACE:logger}: %{GREEDYDATA:msg}`, `2026-11-24 06:02:59,123 WARNING app.db: slow query (1.52s)`, map[string]any{
@@ -489,7 +489,7 @@ func FuzzPrefilter(f *testing.F) {
 		ps = append(ps, p)
 	}
 	for _, s := range []string{apacheLine, `Nov 24 06:02:59 web-1 sshd[4123]: Accepted`, `<165>1 2003-10-11T22:14:15.003Z host app - ID47 - msg`,
-		`[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] denied`, `2014-01-09 20:03:28,269 -0800 | ERROR | a.B - x`, `	at a.B.c(D.java:1)`,
+		`[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] denied`, `2026-11-24 07:14:09,512 +0100 | WARN | a.B - x`, `	at a.B.c(D.java:1)`,
 		`2026-11-24 06:02:59,123 WARNING app.db: slow`, "GeT /x"} {
 		f.Add(s)
 	}
