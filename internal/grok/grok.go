@@ -7,19 +7,25 @@
 // become plain groups and possessive quantifiers (*+, ++, ?+, {n,m}+)
 // become greedy ones — for the catalog's patterns, which never rely on
 // backtracking into them, the result is the same. A lookbehind or
-// lookahead over one character or character class, (?<!x) or (?=[..]),
-// becomes an empty marker group and is checked after the match; when
-// RE2's preferred match breaks it, a backtracking matcher over the same
-// program (exact.go) finds the match Oniguruma finds. Longer lookarounds
-// and back-references are rejected with an error naming the construct.
-// Ruby's (?m) becomes RE2's (?s), and ^ and $ match at line breaks as in
-// Ruby.
+// lookahead, (?<!x), (?<={ ), (?= } ntoreturn:), becomes an empty marker
+// group and is checked after the match at the marker's position (one
+// character against a class, a literal by comparison, anything else with
+// its own anchored regexp; lookbehinds must have a bounded length, as in
+// Oniguruma); when RE2's preferred match breaks one, a backtracking
+// matcher over the same program (exact.go) finds the match Oniguruma
+// finds. A positive lookahead may hold captures (SYSLOGPAMSESSION's
+// (?=%{GREEDYDATA:message})): they are filled from its own match.
+// Back-references, captures in other lookarounds and nested lookarounds
+// are rejected with an error naming the construct. Ruby's (?m) becomes
+// RE2's (?s), and ^ and $ match at line breaks as in Ruby.
 //
 // Speed: a match is first tried anchored at position 0 (most log patterns
 // match from the line start, and an anchored attempt fails fast), then
-// unanchored; both give the same leftmost-first captures. Literal strings
-// every match must contain are checked first, so most non-matching lines
-// are rejected without running the regexp.
+// unanchored; both give the same leftmost-first captures. Before that, a
+// line no match is possible in is rejected cheaply: by literal strings
+// every match must contain (prefilter.go) and by a lazily built DFA over
+// the expression with its assertions relaxed (dfa.go), so a line that
+// matches none of a filter's patterns costs one pass per pattern.
 package grok
 
 import (
@@ -55,13 +61,21 @@ type Capture struct {
 	group int
 }
 
-// lookaround is a one-character lookbehind or lookahead, checked after
-// the match at the position its empty marker group recorded.
+// lookaround is a lookbehind or lookahead, checked after the match at the
+// position its empty marker group recorded. A one-character body is
+// checked with class, a literal one with lit, any other with re (anchored
+// at the position). A lookahead may hold captures (SYSLOGPAMSESSION's
+// (?=%{GREEDYDATA:message})): their groups follow the marker as empty
+// placeholders in the expression, and fill copies re's groups into them.
 type lookaround struct {
 	group  int
 	class  *regexp.Regexp
+	lit    string
+	re     *regexp.Regexp
 	negate bool
 	ahead  bool
+	fill   int // number of capture groups in the body
+	width  int // most bytes a lookbehind's re can match
 }
 
 // Pattern is a compiled grok expression. It is safe for concurrent use.
@@ -71,6 +85,8 @@ type Pattern struct {
 	re        *regexp.Regexp
 	anchored  *regexp.Regexp // nil when re is anchored at the start already
 	pre       *prefilter     // a condition every match meets, or nil
+	dfa       *dfa           // rejects texts with no match, or nil
+	preCheap  bool           // pre rejects with at most two substring searches
 	captures  []Capture
 	behinds   []lookaround
 	numGroups int
@@ -81,6 +97,8 @@ type Pattern struct {
 	lite, liteAnchored *regexp.Regexp
 	liteIPv6           bool // lite drops the IPv6 branch
 	liteHostname       bool // lite has unbounded hostname labels
+	liteEmail          bool // lite has unbounded e-mail local part atoms
+	fills              bool // a lookahead holds captures
 }
 
 // Definitions looks pattern names up.
@@ -142,6 +160,9 @@ func compile(expr string, defs Definitions, namedOnly bool, flags string) (*Patt
 	if len(p.behinds) > 0 {
 		p.exact = newExact(expanded, p.numGroups, p.behinds)
 	}
+	for _, la := range p.behinds {
+		p.fills = p.fills || la.fill > 0
+	}
 	if parsed, err := syntax.Parse(expanded, syntax.Perl); err == nil {
 		parsed = parsed.Simplify()
 		if !startsAnchored(parsed) {
@@ -149,7 +170,9 @@ func compile(expr string, defs Definitions, namedOnly bool, flags string) (*Patt
 		}
 		p.pre = buildPrefilter(parsed)
 	}
-	if c.usedIPv6 || c.usedHostname {
+	p.dfa = newDFA(expanded)
+	p.preCheap = p.pre != nil && (p.pre.missCost() <= 2 || p.dfa == nil)
+	if c.usedIPv6 || c.usedHostname || c.usedEmail {
 		// A variant without the IPv6 branch and with unbounded hostname
 		// labels: far smaller, so Go runs it with its backtracker instead
 		// of the NFA. It is exact on text where no IPv6 address can occur
@@ -161,6 +184,8 @@ func compile(expr string, defs Definitions, namedOnly bool, flags string) (*Patt
 				return `[^\x00-\x{10FFFF}]`, true
 			case name == "HOSTNAME" && def == builtinHostname:
 				return unboundedHostname, true
+			case name == "EMAILLOCALPART" && def == builtinEmailLocal:
+				return unboundedEmailLocal, true
 			}
 			return def, ok
 		}, namedOnly: namedOnly}
@@ -168,7 +193,7 @@ func compile(expr string, defs Definitions, namedOnly bool, flags string) (*Patt
 		lb.WriteString(flags)
 		if lc.expand(&lb, expr, nil) == nil {
 			if lre, err := regexp.Compile(lb.String()); err == nil && lre.NumSubexp() == re.NumSubexp() {
-				p.lite, p.liteIPv6, p.liteHostname = lre, c.usedIPv6, c.usedHostname
+				p.lite, p.liteIPv6, p.liteHostname, p.liteEmail = lre, c.usedIPv6, c.usedHostname, c.usedEmail
 				if p.anchored != nil {
 					p.liteAnchored, _ = regexp.Compile(`^(?:` + lb.String() + `)`)
 				}
@@ -182,12 +207,26 @@ func compile(expr string, defs Definitions, namedOnly bool, flags string) (*Patt
 // the full expression on s: no IPv6 address (as the catalog's IPV6
 // defines it) can occur in s — every such address holds "::" or six
 // colons — and no run of hostname label characters is longer than the
-// 63 bytes a label may have, so the label bound never applies.
+// 63 bytes a label may have, so the label bound never applies; and, for
+// the ECS EMAILLOCALPART, either no '@' can end a local part or no run of
+// its atom characters is longer than the 62 bytes its atoms may have.
 func (p *Pattern) liteExact(s string) bool {
-	colons, run := 0, 0
+	colons, run, atomRun := 0, 0, 0
 	prevColon := false
+	// Without an '@' no e-mail local part can match, bounded or not.
+	emailBound := p.liteEmail && strings.IndexByte(s, '@') >= 0
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
+		if emailBound {
+			if emailAtom[ch] {
+				atomRun++
+				if atomRun > 62 {
+					return false
+				}
+			} else {
+				atomRun = 0
+			}
+		}
 		if ch == ':' {
 			if prevColon && p.liteIPv6 {
 				return false
@@ -246,7 +285,25 @@ func (p *Pattern) Match(s string) []int {
 	if p.multiline != nil && strings.IndexByte(s, '\n') >= 0 {
 		return p.multiline.Match(s)
 	}
-	if p.pre != nil && !p.pre.ok(s) {
+	m := p.match(s)
+	if m != nil && p.fills {
+		p.fillLookaheads(s, m)
+	}
+	return m
+}
+
+func (p *Pattern) match(s string) []int {
+	// A prefilter that rejects with one or two substring searches is the
+	// cheapest check; a longer one (an OR of many) costs more than the
+	// DFA's single pass, and the DFA (exact on the expression without its
+	// assertions) implies it, so it only runs once the DFA gave up.
+	if p.pre != nil && p.preCheap && !p.pre.ok(s) {
+		return nil
+	}
+	if !p.dfa.possible(s) {
+		return nil
+	}
+	if p.pre != nil && !p.preCheap && !p.dfa.alive() && !p.pre.ok(s) {
 		return nil
 	}
 	re, anchored := p.re, p.anchored
@@ -306,16 +363,56 @@ func (p *Pattern) behindOK(s string, m []int) bool {
 // holds reports whether the lookaround is true at pos in s.
 func (la *lookaround) holds(s string, pos int) bool {
 	var ok bool
-	if la.ahead {
+	switch {
+	case la.class == nil && la.re == nil:
+		if la.ahead {
+			ok = strings.HasPrefix(s[pos:], la.lit)
+		} else {
+			ok = strings.HasSuffix(s[:pos], la.lit)
+		}
+	case la.re != nil:
+		if la.ahead {
+			ok = la.re.MatchString(s[pos:])
+		} else {
+			from := max(pos-la.width, 0)
+			for from > 0 && !utf8.RuneStart(s[from]) {
+				from--
+			}
+			ok = la.re.MatchString(s[from:pos])
+		}
+	case la.ahead:
 		if pos < len(s) {
 			_, size := utf8.DecodeRuneInString(s[pos:])
 			ok = la.class.MatchString(s[pos : pos+size])
 		}
-	} else if pos > 0 {
+	case pos > 0:
 		_, size := utf8.DecodeLastRuneInString(s[:pos])
 		ok = la.class.MatchString(s[pos-size : pos])
 	}
 	return ok != la.negate
+}
+
+// fillLookaheads sets the groups of capturing lookaheads in m: the
+// lookahead's own expression, matched at its position, gives them.
+func (p *Pattern) fillLookaheads(s string, m []int) {
+	for i := range p.behinds {
+		la := &p.behinds[i]
+		if la.fill == 0 {
+			continue
+		}
+		pos := m[2*la.group]
+		var sub []int
+		if pos >= 0 {
+			sub = la.re.FindStringSubmatchIndex(s[pos:])
+		}
+		for k := 1; k <= la.fill; k++ {
+			g := la.group + k
+			m[2*g], m[2*g+1] = -1, -1
+			if sub != nil && sub[2*k] >= 0 {
+				m[2*g], m[2*g+1] = sub[2*k]+pos, sub[2*k+1]+pos
+			}
+		}
+	}
 }
 
 // UnknownPatternError is returned for a %{NAME} that no definition has.
@@ -339,6 +436,7 @@ type compiler struct {
 	groups       int // capture groups emitted so far
 	usedIPv6     bool
 	usedHostname bool
+	usedEmail    bool
 }
 
 var errTooBig = errors.New("expanded expression is larger than 4 MiB")
@@ -492,6 +590,9 @@ func (c *compiler) reference(b *strings.Builder, ref string, stack []string) err
 	if ok && name == "HOSTNAME" && def == builtinHostname {
 		c.usedHostname = true
 	}
+	if ok && name == "EMAILLOCALPART" && def == builtinEmailLocal {
+		c.usedEmail = true
+	}
 	if !ok {
 		if len(stack) == 0 {
 			return &UnknownPatternError{Name: name}
@@ -547,16 +648,51 @@ func (c *compiler) group(b *strings.Builder, expr string, stack []string, where 
 			return 0, fmt.Errorf("unclosed %s %s", kind, where())
 		}
 		body := expr[bodyStart:end]
-		if !singleChar(body) {
-			return 0, fmt.Errorf("%s %s %s is not supported: RE2 has no lookaround; only one character or character class is checked", kind, expr[:end+1], where())
+		la := lookaround{negate: expr[bodyStart-1] == '!', ahead: ahead}
+		c.groups++
+		la.group = c.groups
+		// The body is expanded by this compiler, so its captures get the
+		// group numbers that follow the marker.
+		var sub strings.Builder
+		nb := len(c.behinds)
+		if err := c.expand(&sub, body, stack); err != nil {
+			return 0, err
 		}
-		class, err := regexp.Compile(`^(?:` + body + `)$`)
+		la.fill = c.groups - la.group
+		if len(c.behinds) > nb {
+			return 0, fmt.Errorf("%s %s %s is not supported: a lookaround inside a lookaround", kind, expr[:end+1], where())
+		}
+		if la.fill > 0 && (!ahead || la.negate) {
+			return 0, fmt.Errorf("%s %s %s is not supported: only a positive lookahead may hold captures", kind, expr[:end+1], where())
+		}
+		expanded := sub.String()
+		parsed, err := syntax.Parse(expanded, syntax.Perl)
 		if err != nil {
 			return 0, fmt.Errorf("%s %s %s: %w", kind, expr[:end+1], where(), cleanRegexpError(err))
 		}
-		c.groups++
-		c.behinds = append(c.behinds, lookaround{group: c.groups, class: class, negate: expr[bodyStart-1] == '!', ahead: ahead})
-		b.WriteString("()")
+		parsed = parsed.Simplify()
+		switch {
+		case la.fill == 0 && singleChar(expanded):
+			la.class, err = regexp.Compile(`^(?:` + expanded + `)$`)
+		case la.fill == 0 && parsed.Op == syntax.OpLiteral && parsed.Flags&syntax.FoldCase == 0:
+			la.lit = string(parsed.Rune)
+		case ahead:
+			la.re, err = regexp.Compile(`^(?:` + expanded + `)`)
+		default:
+			// As in Oniguruma, a lookbehind has a bounded length; it is
+			// checked on that many bytes before the position.
+			w, bounded := maxWidth(parsed)
+			if !bounded {
+				return 0, fmt.Errorf("%s %s %s is not supported: a lookbehind must have a bounded length (as in Logstash)", kind, expr[:end+1], where())
+			}
+			la.width = w
+			la.re, err = regexp.Compile(`(?:` + expanded + `)\z`)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("%s %s %s: %w", kind, expr[:end+1], where(), cleanRegexpError(err))
+		}
+		c.behinds = append(c.behinds, la)
+		b.WriteString(strings.Repeat("()", 1+la.fill))
 		return end + 1, nil
 	case strings.HasPrefix(expr, "(?>"):
 		b.WriteString("(?:")
@@ -618,6 +754,51 @@ func (c *compiler) group(b *strings.Builder, expr string, stack []string, where 
 		b.WriteString("(?:")
 		return 1, nil
 	}
+}
+
+// maxWidth returns the most bytes re can match, and false when that is
+// unbounded.
+func maxWidth(re *syntax.Regexp) (int, bool) {
+	const big = 1 << 20
+	switch re.Op {
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
+		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return 0, true
+	case syntax.OpLiteral:
+		n := 0
+		for _, r := range re.Rune {
+			n += utf8.RuneLen(r)
+		}
+		if re.Flags&syntax.FoldCase != 0 {
+			n = utf8.UTFMax * len(re.Rune)
+		}
+		return n, true
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return utf8.UTFMax, true
+	case syntax.OpCapture, syntax.OpQuest:
+		return maxWidth(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Max < 0 {
+			return 0, false
+		}
+		w, ok := maxWidth(re.Sub[0])
+		return w * re.Max, ok && w*re.Max < big
+	case syntax.OpConcat, syntax.OpAlternate:
+		total := 0
+		for _, sub := range re.Sub {
+			w, ok := maxWidth(sub)
+			if !ok {
+				return 0, false
+			}
+			if re.Op == syntax.OpConcat {
+				total += w
+			} else {
+				total = max(total, w)
+			}
+		}
+		return total, total < big
+	}
+	return 0, false // star, plus
 }
 
 // closingParen returns the index of the ')' closing the group opened at
@@ -759,5 +940,20 @@ func floatPrefix(s string) int {
 	}
 	return i
 }
+
+// emailAtomChars is the class of the ECS EMAILLOCALPART's atoms.
+const emailAtomChars = "a-zA-Z0-9!#$%&'*+\\-/=?^_`{|}~"
+
+// emailAtom holds the bytes of emailAtomChars.
+var emailAtom = func() (t [256]bool) {
+	re := regexp.MustCompile("^[" + emailAtomChars + "]$")
+	for ch := 0; ch < utf8.RuneSelf; ch++ {
+		t[ch] = re.MatchString(string(rune(ch)))
+	}
+	return t
+}()
+
+// unboundedEmailLocal is the ECS EMAILLOCALPART without its length bounds.
+const unboundedEmailLocal = "[" + emailAtomChars + "]+(?:\\.[" + emailAtomChars + "]+)*"
 
 const unboundedHostname = `\b(?:[0-9A-Za-z][0-9A-Za-z-]*)(?:\.(?:[0-9A-Za-z][0-9A-Za-z-]*))*(\.?|\b)`

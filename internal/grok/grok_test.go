@@ -115,9 +115,9 @@ func TestFamilies(t *testing.T) {
 		{ECSV1, "%{JAVASTACKTRACEPART}", `        at java.lang.Thread.<init>(Native Method)`, map[string]any{
 			"[java][log][origin][class][name]": "java.lang.Thread", "[log][origin][function]": "<init>", "[log][origin][file][name]": "Native Method",
 		}},
-		{Legacy, "%{TOMCATLOG}", `2014-01-09 20:03:28,269 -0800 | ERROR | com.example.service.ExampleService - something compeletely unexpected happened...`, map[string]any{
-			"timestamp": "2014-01-09 20:03:28,269 -0800", "level": "ERROR", "class": "com.example.service.ExampleService",
-			"logmessage": "something compeletely unexpected happened...",
+		{Legacy, "%{TOMCATLOG}", `2026-11-24 07:14:09,512 +0100 | WARN | org.acme.billing.InvoiceJob - retrying invoice 8812 after timeout`, map[string]any{
+			"timestamp": "2026-11-24 07:14:09,512 +0100", "level": "WARN", "class": "org.acme.billing.InvoiceJob",
+			"logmessage": "retrying invoice 8812 after timeout",
 		}},
 		// A Python logging line (format "%(asctime)s %(levelname)s %(name)s: %(message)s").
 		{Legacy, `%{TIMESTAMP_ISO8601:timestamp} %{LOGLEVEL:level} %{NOTSPACE:logger}: %{GREEDYDATA:msg}`, `2026-11-24 06:02:59,123 WARNING app.db: slow query (1.52s)`, map[string]any{
@@ -194,8 +194,10 @@ func TestCompileErrors(t *testing.T) {
 		{"%{SELF}", "pattern SELF refers to itself"},
 		{"%{BAD}", "missing closing )"},
 		{"%{INT:x:long}", `unknown conversion "long"`},
-		{"(?=ab)x", "lookahead (?=ab) in \"(?=ab)x\" is not supported"},
-		{"(?<!ab)x", "lookbehind (?<!ab)"},
+		{"(?!%{WORD:w})x", "lookahead (?!%{WORD:w}) in \"(?!%{WORD:w})x\" is not supported: only a positive lookahead may hold captures"},
+		{"(?<=(?<!a)b)x", "lookbehind (?<=(?<!a)b) in \"(?<=(?<!a)b)x\" is not supported: a lookaround inside a lookaround"},
+		{"(?<=a(b)x", "unclosed lookbehind"},
+		{"(?<=a+)x", "a lookbehind must have a bounded length"},
 		{`(a)\1`, "back-reference"},
 		{"%{INT", "unclosed %{"},
 		{"[abc", "unclosed character class"},
@@ -233,13 +235,18 @@ func TestParseDefinitions(t *testing.T) {
 	if m["MYID"] != `[a-z]{3}-\d+` || m["OTHER"] != "%{MYID}:%{INT}" {
 		t.Errorf("got %v", m)
 	}
+	// Trailing spaces belong to the pattern, as in Logstash (its legacy
+	// REDISLOG ends with "\* ").
+	if m, err := ParseDefinitions(strings.NewReader("STAR x\\* \nTABBED\t  y \t\n")); err != nil || m["STAR"] != `x\* ` || m["TABBED"] != "y \t" {
+		t.Errorf("trailing spaces: got %q, %v", m, err)
+	}
 	if _, err := ParseDefinitions(strings.NewReader("JUSTNAME\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("want a line-numbered error, got %v", err)
 	}
 }
 
 func FuzzCompile(f *testing.F) {
-	for _, s := range []string{"%{COMBINEDAPACHELOG}", "(?<a>x)%{INT:b:int}", "%{", "(?<!a)b", "(?>a++)", "[%{x}]", `\`, "%{SYSLOGLINE}", "(?<=[0-9])x(?!y)", "%{NUMBER:[a][b]:float}"} {
+	for _, s := range []string{"%{COMBINEDAPACHELOG}", "(?<a>x)%{INT:b:int}", "%{", "(?<!a)b", "(?>a++)", "[%{x}]", `\`, "%{SYSLOGLINE}", "(?<=[0-9])x(?!y)", "%{NUMBER:[a][b]:float}", "(?=%{WORD:w} )%{INT:n}", `\{ (?<={ ).*(?= } x) \}`, "(?<![a-z]{2}-)%{WORD}"} {
 		f.Add(s, "83.149.9.216 - - [17/May/2015:10:05:03 +0000] x 12")
 	}
 	d := defs(Legacy, nil)
@@ -352,7 +359,12 @@ func TestLiteEquivalence(t *testing.T) {
 		`1:2:3:4:5:6:7:8 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
 		// A hostname label longer than 63 characters: HOSTNAME stops at 63.
 		strings.Repeat("a", 70)+` - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
-		`host-`+strings.Repeat("b", 64)+`.example - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
+		`host-`+strings.Repeat("b", 64)+`.example - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		// ECS EMAILLOCALPART: atoms of at most 64 and 62 characters.
+		`10.0.0.1 - jane.doe+logs@example.com [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		`10.0.0.1 - `+strings.Repeat("c", 64)+`.`+strings.Repeat("d", 62)+`@example.com [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		`10.0.0.1 - `+strings.Repeat("c", 65)+`@example.com [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
+		`10.0.0.1 - a.`+strings.Repeat("d", 63)+`@example.com [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
 	for _, set := range []string{Legacy, ECSV1} {
 		p, err := Compile("%{COMBINEDAPACHELOG}", defs(set, nil), true)
 		if err != nil {
@@ -361,8 +373,8 @@ func TestLiteEquivalence(t *testing.T) {
 		if p.lite == nil {
 			t.Fatal("no fast path for COMBINEDAPACHELOG")
 		}
-		if !p.liteIPv6 || !p.liteHostname {
-			t.Fatal("fast path does not cover IPV6 and HOSTNAME")
+		if !p.liteIPv6 || !p.liteHostname || p.liteEmail != (set == ECSV1) {
+			t.Fatal("fast path does not cover IPV6, HOSTNAME and the ECS EMAILLOCALPART")
 		}
 		full := &Pattern{re: p.re, anchored: p.anchored, captures: p.captures, behinds: p.behinds, pre: p.pre}
 		for _, l := range lines {
@@ -379,9 +391,14 @@ func FuzzLiteEquivalence(f *testing.F) {
 	f.Add(apacheLine)
 	f.Add(`::1 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
 	f.Add(`Nov 24 06:02:59 web-1 sshd[4123]: Accepted`)
+	f.Add(`a - ` + strings.Repeat("e", 63) + `@b.c [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`)
 	var ps, fulls []*Pattern
-	for _, expr := range []string{"%{COMBINEDAPACHELOG}", "%{SYSLOGLINE}", "%{URI:u}", "%{HOSTPORT:hp}"} {
-		p, err := Compile(expr, defs(Legacy, nil), true)
+	for i, expr := range []string{"%{COMBINEDAPACHELOG}", "%{SYSLOGLINE}", "%{URI:u}", "%{HOSTPORT:hp}", "%{COMBINEDAPACHELOG}", "%{EMAILADDRESS:e}"} {
+		set := Legacy
+		if i >= 4 {
+			set = ECSV1
+		}
+		p, err := Compile(expr, defs(set, nil), true)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -433,8 +450,9 @@ func TestLookaroundBacktracks(t *testing.T) {
 func FuzzExact(f *testing.F) {
 	f.Add("at 12:30:60 from 10.0.0.255 n=-1.5e3 \"q\\\"x\"")
 	f.Add("1.2.3.4.5 12:61:00 ''")
+	f.Add("{ a } ntoreturn:0 } ntoreturn:1 ab12 34x")
 	var ps []*Pattern
-	for _, expr := range []string{`%{TIME:t}`, `%{IP:ip} %{NUMBER:n}`, `%{QS:q}`, `%{DATA:a}%{NUMBER:n}`, `%{BASE16FLOAT:f}`, `%{HAPROXYDATE:d}`} {
+	for _, expr := range []string{`%{TIME:t}`, `%{IP:ip} %{NUMBER:n}`, `%{QS:q}`, `%{DATA:a}%{NUMBER:n}`, `%{BASE16FLOAT:f}`, `%{HAPROXYDATE:d}`, `%{MONGO_QUERY:q}`, `(?=%{INT:n}x)%{WORD:w}`, `(?<=ab)%{INT:n}`} {
 		p, err := Compile(expr, defs(Legacy, nil), true)
 		if err != nil {
 			f.Fatal(err)
@@ -471,7 +489,7 @@ func FuzzPrefilter(f *testing.F) {
 		ps = append(ps, p)
 	}
 	for _, s := range []string{apacheLine, `Nov 24 06:02:59 web-1 sshd[4123]: Accepted`, `<165>1 2003-10-11T22:14:15.003Z host app - ID47 - msg`,
-		`[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] denied`, `2014-01-09 20:03:28,269 -0800 | ERROR | a.B - x`, `	at a.B.c(D.java:1)`,
+		`[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] denied`, `2026-11-24 07:14:09,512 +0100 | WARN | a.B - x`, `	at a.B.c(D.java:1)`,
 		`2026-11-24 06:02:59,123 WARNING app.db: slow`, "GeT /x"} {
 		f.Add(s)
 	}
@@ -482,4 +500,18 @@ func FuzzPrefilter(f *testing.F) {
 			}
 		}
 	})
+}
+
+func BenchmarkCombinedApacheECS(b *testing.B) {
+	lines := apacheLines(b)
+	p, err := Compile("%{COMBINEDAPACHELOG}", defs(ECSV1, nil), true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.Match(lines[i%len(lines)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }

@@ -62,6 +62,22 @@ func (p *prefilter) ok(s string) bool {
 	return true
 }
 
+// missCost estimates how many substring searches rejecting a text takes:
+// an AND usually stops at its first part, an OR tries every part.
+func (p *prefilter) missCost() int {
+	switch p.op {
+	case pfLit:
+		return 1
+	case pfAnd:
+		return p.subs[0].missCost()
+	}
+	n := 0
+	for _, sub := range p.subs {
+		n += sub.missCost()
+	}
+	return n
+}
+
 // toMatch turns an exact set into a condition: any of the strings; if one
 // is shorter than minLiteral, nothing is known.
 func (i info) toMatch() *prefilter {

@@ -4,7 +4,6 @@ package grok
 
 import (
 	_ "embed"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -37,15 +36,16 @@ value, and ` + "`(?<field>regexp)`" + ` captures inline.
 The pattern set follows ` + "`ecs_compatibility`" + `: ` + "`disabled`" + ` gives Logstash's
 legacy field names (` + "`clientip`" + `, ` + "`verb`" + `, ` + "`response`" + `), ` + "`v1`" + ` and ` + "`v8`" + ` the ECS
 ones (` + "`[source][address]`" + `, ` + "`[http][request][method]`" + `,
-` + "`[http][response][status_code]`" + `). The catalog holds the core of both sets:
-the base patterns (numbers, hosts, IPs, paths, URIs, dates, log levels),
-httpd (` + "`COMMONAPACHELOG`" + `, ` + "`COMBINEDAPACHELOG`" + `, ` + "`HTTPD_*`" + `, also for nginx's default
-format), syslog (` + "`SYSLOGLINE`" + `, ` + "`SYSLOGBASE`" + `, ` + "`SYSLOG5424LINE`" + `, ` + "`CRONLOG`" + `), java
-(` + "`JAVASTACKTRACEPART`" + `, ` + "`TOMCATLOG`" + `, ` + "`CATALINALOG`" + `) and ruby (` + "`RUBY_LOGGER`" + `) in both sets;
-haproxy (` + "`HAPROXYHTTP`" + `, ` + "`HAPROXYTCP`" + `), postgresql, redis, mongodb, rails, maven,
-mcollective, squid, bind9, exim and aws (` + "`ELB_ACCESS_LOG`" + `, ` + "`S3_ACCESS_LOG`" + `) in the legacy
-set only so far (with ECS on, using one of them is a startup error that says
-so). Not yet there: bro/zeek, firewalls, junos, nagios, CloudFront.
+` + "`[http][response][status_code]`" + `). The catalog holds all of Logstash's
+patterns of both sets (about 320 legacy and 360 ECS names): the base patterns
+(numbers, hosts, IPs, paths, URIs, dates, log levels), httpd
+(` + "`COMMONAPACHELOG`" + `, ` + "`COMBINEDAPACHELOG`" + `, ` + "`HTTPD_*`" + `, also for nginx's default format),
+syslog (` + "`SYSLOGLINE`" + `, ` + "`SYSLOG5424LINE`" + `, ` + "`CRONLOG`" + `, ` + "`SYSLOGPAMSESSION`" + `), java, ruby,
+haproxy, postgresql, redis, mongodb, rails, maven, mcollective, squid, bind,
+exim, bacula, aws (` + "`ELB_ACCESS_LOG`" + `, ` + "`S3_ACCESS_LOG`" + `, ` + "`CLOUDFRONT_ACCESS_LOG`" + `),
+bro and zeek (` + "`BRO_HTTP`" + `, ` + "`ZEEK_CONN`" + `, ...), firewalls (` + "`CISCOFW*`" + `,
+` + "`IPTABLES`" + `, ` + "`SHOREWALL`" + `, ` + "`SFW2`" + `, ` + "`NETSCREENSESSIONLOG`" + `), junos (` + "`RT_FLOW*`" + `)
+and nagios (` + "`NAGIOSLOGLINE`" + `).
 
 When a capture's field already holds a string and is not listed in
 ` + "`overwrite`" + `, the values are collected in an array, as Logstash does (so
@@ -61,12 +61,16 @@ other patterns parsed). Expressions run on Go's RE2 engine, which is
 linear-time, so catastrophic backtracking cannot happen. Oniguruma
 constructs are translated: atomic groups and possessive quantifiers
 behave as plain ones (the catalog never relies on their difference);
-lookbehind and lookahead over a single character or character class (as
-the catalog uses them) give Oniguruma's results: they are checked after the
-match and, when RE2's preferred match breaks one, a backtracking matcher
-with memory (still linear) finds the match Oniguruma would; longer
-lookarounds and back-references are rejected at startup with an error
-naming the construct. ` + "`timeout_millis`" + ` is checked between patterns
+lookbehinds and lookaheads give Oniguruma's results: they are checked after
+the match and, when RE2's preferred match breaks one, a backtracking matcher
+with memory finds the match Oniguruma would (lookarounds over one character
+or a literal keep it linear; others are matched at each position tried). A
+positive lookahead may capture, as ` + "`SYSLOGPAMSESSION`" + `'s ` + "`(?=%{GREEDYDATA:message})`" + `
+does. Captures in other lookarounds, lookbehinds of unbounded length (Logstash
+rejects them too), lookarounds nested in lookarounds and back-references are
+rejected at startup with an error naming the construct. Lines that none of a
+field's patterns can match are rejected by a small lazily built automaton per
+pattern, without running the regular expressions. ` + "`timeout_millis`" + ` is checked between patterns
 (a single match cannot be interrupted, but cannot run away either).`,
 		Example: example,
 		New:     func() plugin.Plugin { return &Filter{} },
@@ -221,10 +225,6 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 		for _, expr := range exprs {
 			c, err := f.compile(expr, defs, overwrite)
 			if err != nil {
-				var unknown *grokengine.UnknownPatternError
-				if errors.As(err, &unknown) && set == grokengine.ECSV1 && grokengine.LegacyOnly(unknown.Name) {
-					return fmt.Errorf("match %s: %w: Sluice has %s in the legacy pattern set only so far; set ecs_compatibility => disabled to use it", e.Key, err, unknown.Name)
-				}
 				return fmt.Errorf("match %s: %w", e.Key, err)
 			}
 			f.fields[i].patterns = append(f.fields[i].patterns, c)

@@ -219,10 +219,9 @@ func TestInitErrors(t *testing.T) {
 	tests := []struct{ conf, want string }{
 		{`grok { match => { "message" => "%{NOPE:x}" } }`, "unknown pattern NOPE"},
 		{`grok { match => { "message" => "%{A}" } pattern_definitions => { "A" => "%{B}" "B" => "%{A}" } }`, "refers to itself"},
-		{`grok { match => { "message" => "(?=xy)" } }`, "lookahead"},
+		{`grok { match => { "message" => "(?!%{WORD:w})x" } }`, "only a positive lookahead may hold captures"},
 		{`grok { match => { "message" => "%{INT:x:long}" } }`, "unknown conversion"},
 		{`grok { match => { "message" => "x" } patterns_dir => ["/nonexistent/dir"] }`, "patterns_dir"},
-		{`grok { ecs_compatibility => v1 match => { "message" => "%{HAPROXYHTTP}" } }`, "legacy pattern set only"},
 	}
 	for _, tt := range tests {
 		_, err := plugintest.BuildErr(plugin.KindFilter, tt.conf)
