@@ -1,0 +1,272 @@
+package filebeat
+
+import (
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sluicelog/sluice/config"
+)
+
+// processors translates a processors list to filters.
+func (t *translator) processors(e *entry) []config.Statement {
+	if e.val.Kind != yaml.SequenceNode {
+		t.errorf(e.val, "processors must be a list, got %s", describe(e.val))
+		return nil
+	}
+	var out []config.Statement
+	for _, item := range e.val.Content {
+		item = resolve(item)
+		if item.Kind != yaml.MappingNode || len(item.Content) != 2 {
+			t.errorf(item, "each processor is a mapping with one key (its name), got %s", describe(item))
+			continue
+		}
+		name, body := item.Content[0], resolve(item.Content[1])
+		var opts []*entry
+		switch {
+		case body.Kind == yaml.MappingNode:
+			opts = t.flatten(body, "", func(k string) bool { return k == "fields" || k == "when" })
+		case isNull(body):
+		default:
+			t.errorf(body, "processor %s: expected a mapping of options, got %s", name.Value, describe(body))
+			continue
+		}
+		for _, o := range opts {
+			if o.key == "when" || strings.HasPrefix(o.key, "when.") {
+				t.errorf(o.keyNode, "processor conditions (when) are not supported; use a conditional in `sluice serve`")
+				o.consumed = true
+			}
+		}
+		var f config.Statement
+		switch name.Value {
+		case "add_fields":
+			f = t.addFields(name, opts)
+		case "drop_fields":
+			f = t.dropFields(name, opts)
+		case "add_host_metadata":
+			f = t.addHostMetadata(name, opts)
+		default:
+			t.errorf(name, "processor %q is not supported (sluice ship supports add_fields, drop_fields and add_host_metadata; other processing belongs in `sluice serve`)", name.Value)
+			continue
+		}
+		if f != nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (t *translator) addFields(name *yaml.Node, opts []*entry) config.Statement {
+	target := "fields"
+	var fields *entry
+	for _, o := range opts {
+		switch o.key {
+		case "target":
+			if isNull(o.val) {
+				target = ""
+			} else {
+				target, _ = t.str(o)
+			}
+		case "fields":
+			fields = o
+		case "when":
+		default:
+			t.errorf(o.keyNode, "unknown add_fields setting %q (target, fields)", o.key)
+		}
+	}
+	if fields == nil {
+		t.errorf(name, "add_fields needs fields")
+		return nil
+	}
+	if target == "" {
+		return t.fieldsMutate(fields, true, "")
+	}
+	return t.fieldsMutate(fields, false, target)
+}
+
+func (t *translator) dropFields(name *yaml.Node, opts []*entry) config.Statement {
+	var fields []string
+	var at *entry
+	for _, o := range opts {
+		switch o.key {
+		case "fields":
+			fields, _ = t.strings(o)
+			at = o
+		case "ignore_missing":
+			t.boolean(o) // missing fields are always ignored
+		case "when":
+		default:
+			t.errorf(o.keyNode, "unknown drop_fields setting %q (fields, ignore_missing)", o.key)
+		}
+	}
+	if at == nil || len(fields) == 0 {
+		t.errorf(name, "drop_fields needs fields")
+		return nil
+	}
+	refs := make([]string, 0, len(fields))
+	for _, f := range fields {
+		switch f {
+		case "@timestamp", "type":
+			t.errorf(at.val, "drop_fields cannot drop %s (Filebeat refuses it too)", f)
+			continue
+		}
+		if !validField(f) {
+			t.errorf(at.val, "drop_fields: bad field name %q", f)
+			continue
+		}
+		refs = append(refs, fieldRef(f))
+	}
+	p := t.pos(name)
+	return &config.Plugin{Pos: p, Name: "mutate", Attrs: []*config.Attr{
+		attr(p, "id", strV(p, t.filterID("drop_fields"))),
+		attr(t.pos(at.keyNode), "remove_field", strsV(t.pos(at.val), refs)),
+	}}
+}
+
+// addHostMetadata sets the basic host.* fields, computed once at start.
+func (t *translator) addHostMetadata(name *yaml.Node, opts []*entry) config.Statement {
+	for _, o := range opts {
+		switch {
+		case o.key == "when":
+		case o.key == "netinfo.enabled":
+			if on, ok := t.boolean(o); ok && on {
+				t.warnf(o.keyNode, "add_host_metadata: host.ip and host.mac are not added by sluice ship")
+			}
+		case o.key == "cache.ttl" || o.key == "replace_fields" || o.key == "expected_hostname":
+			t.warnf(o.keyNode, "add_host_metadata %s is ignored", o.key)
+		case strings.HasPrefix(o.key, "geo."):
+			t.errorf(o.keyNode, "add_host_metadata geo settings are not supported")
+		default:
+			t.errorf(o.keyNode, "unknown add_host_metadata setting %q", o.key)
+		}
+	}
+	h := t.host
+	p := t.pos(name)
+	var kv []string
+	for _, f := range []struct{ ref, v string }{
+		{"[host][name]", h.Name},
+		{"[host][hostname]", h.Name},
+		{"[host][architecture]", h.Architecture},
+		{"[host][id]", h.ID},
+		{"[host][os][type]", h.OSType},
+		{"[host][os][family]", h.OSFamily},
+		{"[host][os][name]", h.OSName},
+		{"[host][os][version]", h.OSVersion},
+		{"[host][os][kernel]", h.OSKernel},
+	} {
+		if f.v != "" && !strings.Contains(f.v, "%{") {
+			kv = append(kv, f.ref, f.v)
+		}
+	}
+	return &config.Plugin{Pos: p, Name: "mutate", Attrs: []*config.Attr{
+		attr(p, "id", strV(p, t.filterID("add_host_metadata"))),
+		attr(p, "replace", hashV(p, kv...)),
+	}}
+}
+
+// filterID names a generated filter (for logs and metrics).
+func (t *translator) filterID(kind string) string {
+	t.nfilters++
+	return "filebeat_" + kind + "_" + itoa(t.nfilters)
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// validField reports whether a Filebeat field name can be a field
+// reference.
+func validField(f string) bool {
+	if f == "" {
+		return false
+	}
+	for part := range strings.SplitSeq(f, ".") {
+		if part == "" || strings.ContainsAny(part, "[],") {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldsMutate sets the fields of a mapping (Filebeat's fields and
+// add_fields) with a mutate filter: under target, or at the root. Values
+// keep their YAML type (numbers and booleans are converted back from the
+// strings mutate sets). Lists are not supported.
+func (t *translator) fieldsMutate(e *entry, underRoot bool, target string) config.Statement {
+	if e.val.Kind != yaml.MappingNode {
+		if isNull(e.val) {
+			return nil
+		}
+		t.errorf(e.val, "%s must be a mapping of field names to values, got %s", e.key, describe(e.val))
+		return nil
+	}
+	p := t.pos(e.keyNode)
+	replace := &config.Hash{Pos: p}
+	convert := &config.Hash{Pos: p}
+	var walk func(m *yaml.Node, prefix []string)
+	walk = func(m *yaml.Node, prefix []string) {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k, v := m.Content[i], resolve(m.Content[i+1])
+			if k.Kind != yaml.ScalarNode || !validField(k.Value) {
+				t.errorf(k, "bad field name %s", describe(k))
+				continue
+			}
+			path := append(append([]string{}, prefix...), strings.Split(k.Value, ".")...)
+			switch {
+			case v.Kind == yaml.MappingNode:
+				walk(v, path)
+				continue
+			case v.Kind != yaml.ScalarNode:
+				t.errorf(v, "field %s: lists are not supported as field values yet", strings.Join(path, "."))
+				continue
+			case isNull(v):
+				t.warnf(v, "field %s is null: not added", strings.Join(path, "."))
+				continue
+			case strings.Contains(v.Value, "%{"):
+				t.errorf(v, "field %s: the value contains %%{, which sluice would read as a field reference", strings.Join(path, "."))
+				continue
+			}
+			ref := "[" + strings.Join(path, "][") + "]"
+			vp := t.pos(v)
+			replace.Entries = append(replace.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: strV(vp, v.Value)})
+			switch v.Tag {
+			case "!!int":
+				convert.Entries = append(convert.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: strV(vp, "integer")})
+			case "!!float":
+				convert.Entries = append(convert.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: strV(vp, "float")})
+			case "!!bool":
+				convert.Entries = append(convert.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: strV(vp, "boolean")})
+			}
+		}
+	}
+	var prefix []string
+	if !underRoot && target != "" {
+		prefix = strings.Split(target, ".")
+		if !validField(target) {
+			t.errorf(e.val, "bad target %q", target)
+			return nil
+		}
+	}
+	walk(e.val, prefix)
+	if len(replace.Entries) == 0 {
+		return nil
+	}
+	m := &config.Plugin{Pos: p, Name: "mutate", Attrs: []*config.Attr{
+		attr(p, "id", strV(p, t.filterID("fields"))),
+		attr(p, "replace", replace),
+	}}
+	if len(convert.Entries) > 0 {
+		m.Attrs = append(m.Attrs, attr(p, "convert", convert))
+	}
+	return m
+}
