@@ -63,9 +63,15 @@ func ship(args []string, stdout, stderr io.Writer) int {
 		logger.Warn("configuration: "+w.Msg, "at", w.Pos.String())
 	}
 	if *printPipeline {
+		// Before ${VAR} substitution: the text may be shared, secrets not.
 		fmt.Fprintf(stdout, "# Translated from %s by sluice ship.\n", *cfgPath)
 		stdout.Write(config.Format(res.Pipeline))
 		return 0
+	}
+	// ${VAR} and ${VAR:default}, as Filebeat and Logstash expand them.
+	if err := config.Substitute(res.Pipeline, os.LookupEnv); err != nil {
+		fmt.Fprintln(stderr, formatConfigError(err))
+		return 1
 	}
 	dir := res.DataDir
 	if *dataDir != "" {

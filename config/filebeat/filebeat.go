@@ -139,7 +139,7 @@ func yamlError(file string, err error) *config.Error {
 			}
 		}
 	}
-	return &config.Error{Pos: config.Pos{File: file, Line: line}, Msg: "YAML: " + msg}
+	return &config.Error{Pos: config.Pos{File: file, Line: line, Col: 1}, Msg: "YAML: " + msg}
 }
 
 // Top-level keys. Values: how they are handled.

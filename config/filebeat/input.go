@@ -334,6 +334,10 @@ func (t *translator) multilineCodec(es []*entry, pos config.Pos, where string) *
 			t.errorf(e.keyNode, "unknown %s setting %q", where, e.key)
 		}
 	}
+	if !hasAttr(c, "auto_flush_interval") {
+		// Filebeat sends a pending event after 5 s without new lines.
+		c.Attrs = append(c.Attrs, attr(pos, "auto_flush_interval", intV(pos, 5)))
+	}
 	if !hasPattern && !hasPreset {
 		t.errorf(es[0].keyNode, "%s needs a pattern (or a preset such as python)", where)
 	}
