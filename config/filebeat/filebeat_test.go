@@ -297,3 +297,30 @@ func FuzzTranslate(f *testing.F) {
 		}
 	})
 }
+
+// The configurations in docs/shipper.md translate without errors, and
+// the side-by-side Filebeat and Sluice files are the same.
+func TestDocExamples(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/shipper.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []string
+	for _, part := range strings.Split(string(doc), "```yaml\n")[1:] {
+		blocks = append(blocks, part[:strings.Index(part, "```")])
+	}
+	if len(blocks) < 3 {
+		t.Fatalf("found %d YAML blocks in docs/shipper.md", len(blocks))
+	}
+	if blocks[0] != blocks[1] {
+		t.Errorf("the side-by-side configurations differ")
+	}
+	for i, b := range blocks {
+		if !strings.Contains(b, "filebeat.inputs") {
+			continue
+		}
+		if _, err := filebeat.Translate("doc.yml", []byte(b), testOpts); err != nil {
+			t.Errorf("YAML block %d of docs/shipper.md: %v", i+1, err)
+		}
+	}
+}
