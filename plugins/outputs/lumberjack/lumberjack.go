@@ -268,16 +268,9 @@ var metaKeys = []string{"beat", "type", "version", "pipeline"}
 var metadataRef = event.MustRef("[@metadata]")
 
 // appendDoc appends e's JSON document with an @metadata object as Beats
-// send it.
+// send it: `{"@metadata":{...},` then the event's own fields.
 func appendDoc(dst []byte, e *event.Event) []byte {
-	start := len(dst)
-	dst = e.AppendJSON(dst)
-	if len(dst) == start || dst[start] != '{' {
-		return dst
-	}
-	// Insert `"@metadata":{...},` after the opening brace.
-	var meta [64]byte
-	m := append(meta[:0], `"@metadata":{`...)
+	dst = append(dst, `{"@metadata":{`...)
 	md, _ := e.Get(metadataRef)
 	mm, _ := md.(map[string]any)
 	n := 0
@@ -295,19 +288,22 @@ func appendDoc(dst []byte, e *event.Event) []byte {
 			continue
 		}
 		if n > 0 {
-			m = append(m, ',')
+			dst = append(dst, ',')
 		}
-		m = event.AppendJSONString(m, k)
-		m = append(m, ':')
-		m = event.AppendJSONValue(m, v)
+		dst = event.AppendJSONString(dst, k)
+		dst = append(dst, ':')
+		dst = event.AppendJSONValue(dst, v)
 		n++
 	}
-	m = append(m, '}')
-	if len(dst)-start > 2 {
-		m = append(m, ',')
+	dst = append(dst, '}')
+	// The event's object, with its opening brace turned into a comma.
+	at := len(dst)
+	dst = e.AppendJSON(dst)
+	switch {
+	case len(dst)-at == 2: // {}
+		dst = append(dst[:at], '}')
+	case len(dst) > at && dst[at] == '{':
+		dst[at] = ','
 	}
-	dst = append(dst, m...) // grow
-	copy(dst[start+1+len(m):], dst[start+1:len(dst)-len(m)])
-	copy(dst[start+1:], m)
 	return dst
 }

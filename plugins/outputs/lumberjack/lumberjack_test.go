@@ -474,3 +474,56 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// Cancelling ctx while a window waits for its ACK returns at once, and
+// does not count against the host.
+func TestCancelWhileWaiting(t *testing.T) {
+	hold := make(chan struct{})
+	defer close(hold)
+	g := startGoLumber(t, func(b *lj.Batch) { go func() { <-hold; b.ACK() }() })
+	o := build(t, fmt.Sprintf(`hosts => [%q] timeout => 30`, g.addr))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- o.Write(ctx, events(5, "ev")) }()
+	waitFor(t, func() bool { return len(g.got()) == 5 })
+	cancel()
+	select {
+	case err := <-done:
+		if err != context.Canceled {
+			t.Fatalf("Write: %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Write did not return after cancel")
+	}
+	h := o.pool.hosts[0]
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.failures != 0 {
+		t.Errorf("cancel counted as %d host failures", h.failures)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(2 * time.Millisecond) // polling, not synchronisation
+	}
+}
+
+func BenchmarkEncode(b *testing.B) {
+	e := event.NewMessage("2026-11-24 05:31:46,123 INFO app.views GET /api/v1/items?page=7 200 in 12ms user=42")
+	e.SetField("[log][file][path]", "/var/log/app.log")
+	e.SetField("[log][offset]", int64(120))
+	e.SetField("[host][name]", "web-7")
+	e.Metadata()["beat"] = "filebeat"
+	buf := appendDoc(nil, e)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = appendDoc(buf[:0], e)
+	}
+}

@@ -129,10 +129,13 @@ func (p *pool) send(ctx context.Context, d *docs) error {
 		acked, err := c.sendWindow(ctx, d, next, end, p.opts)
 		next += acked
 		if err != nil {
-			p.fail(h, c, err, end-next)
 			if ctx.Err() != nil {
+				// Stopping: not the host's fault.
+				c.close()
+				h.idle <- nil
 				return ctx.Err()
 			}
+			p.fail(h, c, err, end-next)
 			continue
 		}
 		p.release(h, c)
@@ -173,10 +176,11 @@ func (p *pool) acquire(ctx context.Context) (*host, *conn, error) {
 		if c == nil {
 			nc, err := p.dial(ctx, h.addr)
 			if err != nil {
-				p.fail(h, nil, fmt.Errorf("connect: %w", err), 0)
 				if ctx.Err() != nil {
+					h.idle <- nil
 					return nil, nil, ctx.Err()
 				}
+				p.fail(h, nil, fmt.Errorf("connect: %w", err), 0)
 				continue
 			}
 			c = newConn(nc)
