@@ -143,3 +143,21 @@ func BenchmarkToBeatsInput(b *testing.B) {
 		})
 	}
 }
+
+// A server that refuses windows larger than it allows (the beats input's
+// max_window_size) still gets everything: the window shrinks after a
+// window fails without acknowledgement.
+func TestWindowShrinksForStrictServer(t *testing.T) {
+	addr, q := startBeats(t, "max_window_size => 100")
+	o := build(t, fmt.Sprintf(`hosts => [%q] bulk_max_size => 1000 backoff_init => 0.01 backoff_max => 0.05`, addr))
+	if err := o.Write(context.Background(), events(1000, "ev")); err != nil {
+		t.Fatal(err)
+	}
+	got := q.Wait(t, 1000, 5*time.Second)
+	if len(got) != 1000 {
+		t.Fatalf("got %d events, want 1000", len(got))
+	}
+	if w := o.pool.win.get(); w > 100 {
+		t.Errorf("window %d after the server refused larger ones", w)
+	}
+}

@@ -34,7 +34,8 @@ the server or the network fails: delivery is at least once.
 When a connection fails, the events the server did not acknowledge yet (a server may acknowledge part
 of a window) are sent again on another connection, to another host when there is one. A failed host
 is retried after a backoff that starts at ` + "`backoff_init`" + ` and doubles up to ` + "`backoff_max`" + `
-with jitter. With ` + "`loadbalance`" + ` the batches are spread over every host; without it one host
+with jitter. A window that fails before any of it is acknowledged is halved for the next attempt (a
+server may refuse windows larger than its limit) and grows back with each success. With ` + "`loadbalance`" + ` the batches are spread over every host; without it one host
 is used and the others take over when it fails.
 
 Each event is sent as its JSON document with an ` + "`@metadata`" + ` object holding ` + "`beat`" + `,

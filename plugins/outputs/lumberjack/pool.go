@@ -78,6 +78,7 @@ type pool struct {
 	log     *slog.Logger
 	rr      atomic.Uint32
 	primary atomic.Int32
+	win     window
 	closed  chan struct{}
 	once    sync.Once
 	// dial opens a connection (replaced in tests).
@@ -95,6 +96,7 @@ func newPool(addrs []string, opts options, log *slog.Logger) *pool {
 	}
 	// Without load balancing Filebeat picks one host at random.
 	p.primary.Store(int32(rand.IntN(len(p.hosts))))
+	p.win = window{size: opts.bulkMax, ceiling: opts.bulkMax, max: opts.bulkMax}
 	p.dial = p.dialTCP
 	return p
 }
@@ -121,7 +123,7 @@ func (p *pool) send(ctx context.Context, d *docs) error {
 	n := len(d.ends)
 	next := 0
 	for next < n {
-		end := min(n, next+p.opts.bulkMax)
+		end := min(n, next+p.win.get())
 		h, c, err := p.acquire(ctx)
 		if err != nil {
 			return err
@@ -135,12 +137,55 @@ func (p *pool) send(ctx context.Context, d *docs) error {
 				h.idle <- nil
 				return ctx.Err()
 			}
+			if acked == 0 {
+				p.win.failed(end - next)
+			}
 			p.fail(h, c, err, end-next)
 			continue
 		}
+		p.win.succeeded()
 		p.release(h, c)
 	}
 	return nil
+}
+
+// window sizes the Lumberjack windows. A window that fails without any
+// acknowledgement may have been refused for its size (a server's
+// max_window_size): the size and the ceiling it may grow back to are
+// halved. Each success doubles the size up to the ceiling; after
+// resetAfter successes in a row the ceiling is bulk_max_size again, so a
+// transient failure costs little.
+type window struct {
+	mu                 sync.Mutex
+	size, ceiling, max int
+	successes          int
+}
+
+const resetAfter = 64
+
+func (w *window) get() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.size
+}
+
+// failed records a window of n events that got no acknowledgement.
+func (w *window) failed(n int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.successes = 0
+	w.size = max(1, min(w.size, n)/2)
+	w.ceiling = w.size
+}
+
+func (w *window) succeeded() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.successes++
+	if w.successes >= resetAfter {
+		w.ceiling = w.max
+	}
+	w.size = min(w.size*2, w.ceiling)
 }
 
 // acquire returns a connected slot of a host that is not backing off,
