@@ -31,10 +31,20 @@ func (t *translator) processors(e *entry) []config.Statement {
 			t.errorf(body, "processor %s: expected a mapping of options, got %s", name.Value, describe(body))
 			continue
 		}
+		var when []*entry
+		rest := opts[:0:0]
 		for _, o := range opts {
 			if o.key == "when" || strings.HasPrefix(o.key, "when.") {
-				t.errorf(o.keyNode, "processor conditions (when) are not supported; use a conditional in `sluice serve`")
-				o.consumed = true
+				when = append(when, o)
+			} else {
+				rest = append(rest, o)
+			}
+		}
+		opts = rest
+		var cond config.Expr
+		if len(when) > 0 {
+			if cond = t.condition(t.nest(when)); cond == nil {
+				continue
 			}
 		}
 		var f config.Statement
@@ -45,9 +55,18 @@ func (t *translator) processors(e *entry) []config.Statement {
 			f = t.dropFields(name, opts)
 		case "add_host_metadata":
 			f = t.addHostMetadata(name, opts)
+		case "add_cloud_metadata", "add_docker_metadata", "add_kubernetes_metadata":
+			// In Filebeat's default configuration; they add nothing
+			// outside a cloud, container or cluster.
+			t.warnf(name, "processor %s is not supported and is ignored: its fields are not added", name.Value)
+			continue
 		default:
 			t.errorf(name, "processor %q is not supported (sluice ship supports add_fields, drop_fields and add_host_metadata; other processing belongs in `sluice serve`)", name.Value)
 			continue
+		}
+		if f != nil && cond != nil {
+			p := t.pos(item)
+			f = &config.If{Pos: p, Branches: []*config.Branch{{Pos: p, Cond: cond, Body: []config.Statement{f}}}}
 		}
 		if f != nil {
 			out = append(out, f)
@@ -69,7 +88,6 @@ func (t *translator) addFields(name *yaml.Node, opts []*entry) config.Statement 
 			}
 		case "fields":
 			fields = o
-		case "when":
 		default:
 			t.errorf(o.keyNode, "unknown add_fields setting %q (target, fields)", o.key)
 		}
@@ -94,7 +112,6 @@ func (t *translator) dropFields(name *yaml.Node, opts []*entry) config.Statement
 			at = o
 		case "ignore_missing":
 			t.boolean(o) // missing fields are always ignored
-		case "when":
 		default:
 			t.errorf(o.keyNode, "unknown drop_fields setting %q (fields, ignore_missing)", o.key)
 		}
@@ -123,11 +140,47 @@ func (t *translator) dropFields(name *yaml.Node, opts []*entry) config.Statement
 	}}
 }
 
+// nest turns `when` entries, nested or dotted (when.not.equals.a: 1),
+// into one condition mapping.
+func (t *translator) nest(es []*entry) *yaml.Node {
+	if len(es) == 1 && es[0].key == "when" {
+		return es[0].val
+	}
+	root := &yaml.Node{Kind: yaml.MappingNode, Line: es[0].keyNode.Line, Column: es[0].keyNode.Column}
+	for _, e := range es {
+		if e.key == "when" {
+			t.errorf(e.keyNode, "when is given both as a mapping and as dotted keys")
+			continue
+		}
+		cur := root
+		parts := strings.Split(strings.TrimPrefix(e.key, "when."), ".")
+		for i, part := range parts {
+			var next *yaml.Node
+			for j := 0; j+1 < len(cur.Content); j += 2 {
+				if cur.Content[j].Value == part && cur.Content[j+1].Kind == yaml.MappingNode {
+					next = cur.Content[j+1]
+				}
+			}
+			if i == len(parts)-1 {
+				k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: part, Line: e.keyNode.Line, Column: e.keyNode.Column}
+				cur.Content = append(cur.Content, k, e.val)
+				break
+			}
+			if next == nil {
+				k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: part, Line: e.keyNode.Line, Column: e.keyNode.Column}
+				next = &yaml.Node{Kind: yaml.MappingNode, Line: e.keyNode.Line, Column: e.keyNode.Column}
+				cur.Content = append(cur.Content, k, next)
+			}
+			cur = next
+		}
+	}
+	return root
+}
+
 // addHostMetadata sets the basic host.* fields, computed once at start.
 func (t *translator) addHostMetadata(name *yaml.Node, opts []*entry) config.Statement {
 	for _, o := range opts {
 		switch {
-		case o.key == "when":
 		case o.key == "netinfo.enabled":
 			if on, ok := t.boolean(o); ok && on {
 				t.warnf(o.keyNode, "add_host_metadata: host.ip and host.mac are not added by sluice ship")
