@@ -257,9 +257,7 @@ func (t *translator) top(root *yaml.Node, res *Result) {
 		if u := byKey["fields_under_root"]; u != nil {
 			under, _ = t.boolean(u)
 		}
-		if m := t.fieldsMutate(e, under, "fields"); m != nil {
-			global = append(global, m)
-		}
+		global = append(global, t.fieldsMutate(e, under, "fields")...)
 	} else if u := byKey["fields_under_root"]; u != nil {
 		t.warnf(u.keyNode, "fields_under_root without fields has no effect")
 	}

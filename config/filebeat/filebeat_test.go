@@ -196,7 +196,7 @@ func TestErrors(t *testing.T) {
 		{"not a mapping", "- a\n- b\n", []string{"must be a mapping"}},
 		{"empty", "", []string{"is empty"}},
 		{"set twice", minimal + "output.console.codec.json.pretty: true\noutput:\n  console:\n    codec.json.pretty: false\n", []string{"set twice"}},
-		{"list field value", "filebeat.inputs:\n  - {type: filestream, id: a, paths: [/x], fields: {a: [1, 2]}}\noutput.console: {}\n", []string{"lists are not supported"}},
+		{"list of maps in fields", "filebeat.inputs:\n  - {type: filestream, id: a, paths: [/x], fields: {a: [{b: 1}]}}\noutput.console: {}\n", []string{"list items must be strings, numbers or booleans"}},
 		{"kafka", minimal + "output.kafka.hosts: [k]\n", []string{"kafka output is not supported"}},
 		{"modules", minimal + "filebeat.modules:\n  - module: nginx\n", []string{"modules are not supported"}},
 		{"bad verification mode", "filebeat.inputs:\n  - {type: filestream, id: a, paths: [/x]}\noutput.logstash: {hosts: [a], ssl.verification_mode: maybe}\n", []string{"ssl.verification_mode must be"}},

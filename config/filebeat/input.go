@@ -233,9 +233,7 @@ func (t *translator) input(i int, n *yaml.Node) config.Statement {
 		if u := by["fields_under_root"]; u != nil {
 			under, _ = t.boolean(u)
 		}
-		if m := t.fieldsMutate(e, under, "fields"); m != nil {
-			own = append(own, m)
-		}
+		own = append(own, t.fieldsMutate(e, under, "fields")...)
 	}
 	if e := by["processors"]; e != nil {
 		own = append(own, t.processors(e)...)

@@ -47,14 +47,16 @@ func (t *translator) processors(e *entry) []config.Statement {
 				continue
 			}
 		}
-		var f config.Statement
+		var fs []config.Statement
 		switch name.Value {
 		case "add_fields":
-			f = t.addFields(name, opts)
+			fs = t.addFields(name, opts)
 		case "drop_fields":
-			f = t.dropFields(name, opts)
+			if f := t.dropFields(name, opts); f != nil {
+				fs = append(fs, f)
+			}
 		case "add_host_metadata":
-			f = t.addHostMetadata(name, opts)
+			fs = append(fs, t.addHostMetadata(name, opts))
 		case "add_cloud_metadata", "add_docker_metadata", "add_kubernetes_metadata":
 			// In Filebeat's default configuration; they add nothing
 			// outside a cloud, container or cluster.
@@ -64,18 +66,16 @@ func (t *translator) processors(e *entry) []config.Statement {
 			t.errorf(name, "processor %q is not supported (sluice ship supports add_fields, drop_fields and add_host_metadata; other processing belongs in `sluice serve`)", name.Value)
 			continue
 		}
-		if f != nil && cond != nil {
+		if len(fs) > 0 && cond != nil {
 			p := t.pos(item)
-			f = &config.If{Pos: p, Branches: []*config.Branch{{Pos: p, Cond: cond, Body: []config.Statement{f}}}}
+			fs = []config.Statement{&config.If{Pos: p, Branches: []*config.Branch{{Pos: p, Cond: cond, Body: fs}}}}
 		}
-		if f != nil {
-			out = append(out, f)
-		}
+		out = append(out, fs...)
 	}
 	return out
 }
 
-func (t *translator) addFields(name *yaml.Node, opts []*entry) config.Statement {
+func (t *translator) addFields(name *yaml.Node, opts []*entry) []config.Statement {
 	target := "fields"
 	var fields *entry
 	for _, o := range opts {
@@ -255,7 +255,7 @@ func validField(f string) bool {
 // add_fields) with a mutate filter: under target, or at the root. Values
 // keep their YAML type (numbers and booleans are converted back from the
 // strings mutate sets). Lists are not supported.
-func (t *translator) fieldsMutate(e *entry, underRoot bool, target string) config.Statement {
+func (t *translator) fieldsMutate(e *entry, underRoot bool, target string) []config.Statement {
 	if e.val.Kind != yaml.MappingNode {
 		if isNull(e.val) {
 			return nil
@@ -266,6 +266,17 @@ func (t *translator) fieldsMutate(e *entry, underRoot bool, target string) confi
 	p := t.pos(e.keyNode)
 	replace := &config.Hash{Pos: p}
 	convert := &config.Hash{Pos: p}
+	lists := &config.Hash{Pos: p}
+	conv := func(ref string, tag string, vp config.Pos) {
+		switch tag {
+		case "!!int":
+			convert.Entries = append(convert.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: strV(vp, "integer")})
+		case "!!float":
+			convert.Entries = append(convert.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: strV(vp, "float")})
+		case "!!bool":
+			convert.Entries = append(convert.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: strV(vp, "boolean")})
+		}
+	}
 	var walk func(m *yaml.Node, prefix []string)
 	walk = func(m *yaml.Node, prefix []string) {
 		for i := 0; i+1 < len(m.Content); i += 2 {
@@ -279,8 +290,11 @@ func (t *translator) fieldsMutate(e *entry, underRoot bool, target string) confi
 			case v.Kind == yaml.MappingNode:
 				walk(v, path)
 				continue
+			case v.Kind == yaml.SequenceNode:
+				t.listField(v, path, lists, conv)
+				continue
 			case v.Kind != yaml.ScalarNode:
-				t.errorf(v, "field %s: lists are not supported as field values yet", strings.Join(path, "."))
+				t.errorf(v, "field %s: unsupported value %s", strings.Join(path, "."), describe(v))
 				continue
 			case isNull(v):
 				t.warnf(v, "field %s is null: not added", strings.Join(path, "."))
@@ -292,14 +306,7 @@ func (t *translator) fieldsMutate(e *entry, underRoot bool, target string) confi
 			ref := "[" + strings.Join(path, "][") + "]"
 			vp := t.pos(v)
 			replace.Entries = append(replace.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: strV(vp, v.Value)})
-			switch v.Tag {
-			case "!!int":
-				convert.Entries = append(convert.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: strV(vp, "integer")})
-			case "!!float":
-				convert.Entries = append(convert.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: strV(vp, "float")})
-			case "!!bool":
-				convert.Entries = append(convert.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: strV(vp, "boolean")})
-			}
+			conv(ref, v.Tag, vp)
 		}
 	}
 	var prefix []string
@@ -311,15 +318,55 @@ func (t *translator) fieldsMutate(e *entry, underRoot bool, target string) confi
 		}
 	}
 	walk(e.val, prefix)
-	if len(replace.Entries) == 0 {
-		return nil
+	var out []config.Statement
+	if len(lists.Entries) > 0 {
+		// Lists first, in a mutate of their own: add_field makes an
+		// array of the items (the engine applies it after the mutate's
+		// operations, so the convert below must come later).
+		out = append(out, &config.Plugin{Pos: p, Name: "mutate", Attrs: []*config.Attr{
+			attr(p, "id", strV(p, t.filterID("fields"))),
+			attr(p, "add_field", lists),
+		}})
 	}
-	m := &config.Plugin{Pos: p, Name: "mutate", Attrs: []*config.Attr{
-		attr(p, "id", strV(p, t.filterID("fields"))),
-		attr(p, "replace", replace),
-	}}
-	if len(convert.Entries) > 0 {
-		m.Attrs = append(m.Attrs, attr(p, "convert", convert))
+	if len(replace.Entries)+len(convert.Entries) > 0 {
+		m := &config.Plugin{Pos: p, Name: "mutate", Attrs: []*config.Attr{
+			attr(p, "id", strV(p, t.filterID("fields"))),
+		}}
+		if len(replace.Entries) > 0 {
+			m.Attrs = append(m.Attrs, attr(p, "replace", replace))
+		}
+		if len(convert.Entries) > 0 {
+			m.Attrs = append(m.Attrs, attr(p, "convert", convert))
+		}
+		out = append(out, m)
 	}
-	return m
+	return out
+}
+
+// listField adds a list of scalars (Filebeat allows lists in fields).
+// Their items become strings unless they all have one type.
+func (t *translator) listField(v *yaml.Node, path []string, lists *config.Hash, conv func(ref, tag string, vp config.Pos)) {
+	ref := "[" + strings.Join(path, "][") + "]"
+	vp := t.pos(v)
+	arr := &config.Array{Pos: vp}
+	tag := ""
+	for i, it := range v.Content {
+		it = resolve(it)
+		if it.Kind != yaml.ScalarNode || isNull(it) || strings.Contains(it.Value, "%{") {
+			t.errorf(it, "field %s: list items must be strings, numbers or booleans, got %s", strings.Join(path, "."), describe(it))
+			return
+		}
+		if i == 0 {
+			tag = it.Tag
+		} else if tag != it.Tag {
+			tag = ""
+		}
+		arr.Items = append(arr.Items, strV(t.pos(it), it.Value))
+	}
+	if len(arr.Items) == 0 {
+		t.warnf(v, "field %s is an empty list: not added", strings.Join(path, "."))
+		return
+	}
+	lists.Entries = append(lists.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: arr})
+	conv(ref, tag, vp)
 }
