@@ -361,12 +361,16 @@ func (w bufWriter) Write(p []byte) (int, error) { *w.b = append(*w.b, p...); ret
 // count when the connection fails later).
 func (c *conn) sendWindow(ctx context.Context, d *docs, from, to int, opts options) (int, error) {
 	count := to - from
-	c.frames = c.frames[:0]
-	for i := from; i < to; i++ {
-		c.frames = ljproto.AppendJSON(c.frames, uint32(i-from+1), d.doc(i))
-	}
 	c.out = ljproto.AppendWindow(c.out[:0], ljproto.V2, uint32(count))
-	if opts.level > 0 {
+	if opts.level == 0 {
+		for i := from; i < to; i++ {
+			c.out = ljproto.AppendJSON(c.out, uint32(i-from+1), d.doc(i))
+		}
+	} else {
+		c.frames = c.frames[:0]
+		for i := from; i < to; i++ {
+			c.frames = ljproto.AppendJSON(c.frames, uint32(i-from+1), d.doc(i))
+		}
 		c.out = append(c.out, ljproto.V2, ljproto.TypeCompressed, 0, 0, 0, 0)
 		off := len(c.out)
 		if c.zw == nil || c.zlevel != opts.level {
@@ -385,11 +389,9 @@ func (c *conn) sendWindow(ctx context.Context, d *docs, from, to int, opts optio
 			return 0, err
 		}
 		binary.BigEndian.PutUint32(c.out[off-4:off], uint32(len(c.out)-off))
-	} else {
-		c.out = append(c.out, c.frames...)
-	}
-	if cap(c.frames) > 8<<20 {
-		c.frames = nil
+		if cap(c.frames) > 8<<20 {
+			c.frames = nil
+		}
 	}
 
 	// A cancelled ctx interrupts the write or the wait at once.
