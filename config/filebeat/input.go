@@ -97,9 +97,7 @@ func (t *translator) input(i int, n *yaml.Node) config.Statement {
 	}
 	if id == "" {
 		id = fmt.Sprintf("%s-%d", typ, i)
-		if typ == "filestream" {
-			t.warnf(n, "filebeat.inputs[%d] has no id: using %q (give every filestream input a unique id: its read positions are kept under it)", i, id)
-		}
+		t.warnf(n, "filebeat.inputs[%d] has no id: using %q (give every input a unique id: its read positions are kept under it, and this one changes when inputs are reordered)", i, id)
 	}
 	if t.ids[id] {
 		e := by["id"]
