@@ -347,3 +347,16 @@ func TestDocExamples(t *testing.T) {
 		}
 	}
 }
+
+// YAML anchors and merge keys work; explicit keys win over merged ones.
+func TestMergeKeys(t *testing.T) {
+	src := "filebeat.inputs:\n  - &first {type: filestream, id: one, paths: [/one], ignore_older: 1h}\n  - <<: *first\n    id: two\n    paths: [/two]\noutput.console: {}\n"
+	res, err := translate(t, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(config.Format(res.Pipeline))
+	if strings.Count(text, "ignore_older => 3600") != 2 || !strings.Contains(text, `path => ["/two"]`) {
+		t.Errorf("merge not applied:\n%s", text)
+	}
+}

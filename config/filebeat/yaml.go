@@ -27,10 +27,17 @@ type entry struct {
 func (t *translator) flatten(m *yaml.Node, prefix string, stop func(key string) bool) []*entry {
 	var out []*entry
 	seen := map[string]*yaml.Node{}
-	var walk func(m *yaml.Node, prefix string)
-	walk = func(m *yaml.Node, prefix string) {
+	var walk func(m *yaml.Node, prefix string, merged bool)
+	walk = func(m *yaml.Node, prefix string, merged bool) {
+		var merges []*yaml.Node
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			k, v := m.Content[i], resolve(m.Content[i+1])
+			if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+				// `<<: *defaults`: applied after the explicit keys,
+				// which win.
+				merges = append(merges, v)
+				continue
+			}
 			if k.Kind != yaml.ScalarNode {
 				t.errorf(k, "a key must be a plain name, not a %s", kindName(k))
 				continue
@@ -40,18 +47,34 @@ func (t *translator) flatten(m *yaml.Node, prefix string, stop func(key string) 
 				key = prefix + "." + k.Value
 			}
 			if v.Kind == yaml.MappingNode && len(v.Content) > 0 && !stop(key) {
-				walk(v, key)
+				walk(v, key, merged)
 				continue
 			}
 			if prev, dup := seen[key]; dup {
-				t.errorf(k, "%q is set twice (first at line %d)", key, prev.Line)
+				if !merged {
+					t.errorf(k, "%q is set twice (first at line %d)", key, prev.Line)
+				}
 				continue
 			}
 			seen[key] = k
 			out = append(out, &entry{key: key, keyNode: k, val: v})
 		}
+		for _, mv := range merges {
+			switch mv.Kind {
+			case yaml.MappingNode:
+				walk(mv, prefix, true)
+			case yaml.SequenceNode:
+				for _, it := range mv.Content {
+					if it = resolve(it); it.Kind == yaml.MappingNode {
+						walk(it, prefix, true)
+					}
+				}
+			default:
+				t.errorf(mv, "<< must merge a mapping, got %s", describe(mv))
+			}
+		}
 	}
-	walk(m, prefix)
+	walk(m, prefix, false)
 	return out
 }
 
