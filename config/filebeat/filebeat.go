@@ -112,6 +112,9 @@ func Translate(file string, src []byte, opts Options) (*Result, error) {
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, config.ErrorList{{Pos: config.Pos{File: file, Line: 1, Col: 1}, Msg: "the configuration is empty: it needs filebeat.inputs and an output"}}
 	}
+	if !t.checkAliases(&doc) {
+		return nil, t.errs
+	}
 	root := resolve(doc.Content[0])
 	if root.Kind != yaml.MappingNode {
 		t.errorf(root, "the configuration must be a mapping of settings (filebeat.inputs, output.*, ...), not a %s", kindName(root))

@@ -217,6 +217,9 @@ func TestErrors(t *testing.T) {
 		{"empty", "", []string{"is empty"}},
 		{"set twice", minimal + "output.console.codec.json.pretty: true\noutput:\n  console:\n    codec.json.pretty: false\n", []string{"set twice"}},
 		{"list of maps in fields", "filebeat.inputs:\n  - {type: filestream, id: a, paths: [/x], fields: {a: [{b: 1}]}}\noutput.console: {}\n", []string{"list items must be strings, numbers or booleans"}},
+		{"alias cycle", "filebeat.inputs:\n  - &x\n    type: filestream\n    <<: *x\noutput.console: {}\n", []string{"refers to a mapping or list that contains it"}},
+		{"alias cycle in fields", "filebeat.inputs:\n  - {type: filestream, id: a, paths: [/x], fields: &f {a: *f}}\noutput.console: {}\n", []string{"contains it"}},
+		{"billion laughs", "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n", []string{"too large once its aliases are expanded"}},
 		{"kafka", minimal + "output.kafka.hosts: [k]\n", []string{"kafka output is not supported"}},
 		{"modules", minimal + "filebeat.modules:\n  - module: nginx\n", []string{"modules are not supported"}},
 		{"bad verification mode", "filebeat.inputs:\n  - {type: filestream, id: a, paths: [/x]}\noutput.logstash: {hosts: [a], ssl.verification_mode: maybe}\n", []string{"ssl.verification_mode must be"}},
@@ -303,6 +306,8 @@ func FuzzTranslate(f *testing.F) {
 	}
 	f.Add([]byte(minimal))
 	f.Add([]byte("a: &x [*x]\n"))
+	f.Add([]byte("filebeat.inputs:\n  - &x\n    type: filestream\n    <<: *x\noutput.console: {}\n"))
+	f.Add([]byte("filebeat.inputs:\n  - &first {type: log, id: one, paths: [/one]}\n  - <<: *first\n    id: two\nprocessors:\n  - drop_fields: {fields: [a], when.or: [{equals.a: 1}, {not.has_fields: [b]}]}\noutput.console: {}\n"))
 	f.Add([]byte("filebeat.inputs: [{type: log, paths: '/x', fields: {a.b: {c: 1}}}]\noutput.file: {path: '%{x}'}\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		res, err := filebeat.Translate("fuzz.yml", src, testOpts)

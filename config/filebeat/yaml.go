@@ -266,3 +266,48 @@ func sprintfRefs(s string) string {
 		s = s[i+j+2:]
 	}
 }
+
+// maxExpanded bounds the size of the document with its aliases expanded,
+// against documents that refer to an anchor many times over ("billion
+// laughs"): the translation walks aliases as copies.
+const maxExpanded = 1 << 20
+
+// checkAliases reports an alias that refers to a node containing it (which
+// would make the translation loop) and documents too large once aliases
+// are expanded.
+func (t *translator) checkAliases(root *yaml.Node) bool {
+	size := map[*yaml.Node]int{}
+	active := map[*yaml.Node]bool{}
+	var visit func(n *yaml.Node) (int, bool)
+	visit = func(n *yaml.Node) (int, bool) {
+		if s, ok := size[n]; ok {
+			return s, true
+		}
+		if active[n] {
+			t.errorf(n, "an alias refers to a mapping or list that contains it")
+			return 0, false
+		}
+		active[n] = true
+		defer delete(active, n)
+		total := 1
+		kids := n.Content
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			kids = []*yaml.Node{n.Alias}
+		}
+		for _, c := range kids {
+			s, ok := visit(c)
+			if !ok {
+				return 0, false
+			}
+			total += s
+			if total > maxExpanded {
+				t.errorf(n, "the configuration is too large once its aliases are expanded")
+				return 0, false
+			}
+		}
+		size[n] = total
+		return total, true
+	}
+	_, ok := visit(root)
+	return ok
+}
