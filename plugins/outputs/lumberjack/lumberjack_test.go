@@ -527,3 +527,26 @@ func BenchmarkEncode(b *testing.B) {
 		buf = appendDoc(buf[:0], e)
 	}
 }
+
+func TestWindowSizing(t *testing.T) {
+	w := window{size: 2048, ceiling: 2048, max: 2048}
+	w.failed(5) // a short remainder failed: no evidence about the size
+	if w.get() != 2048 {
+		t.Fatalf("size %d after a short window failed", w.get())
+	}
+	w.failed(2048)
+	w.failed(1024)
+	if w.get() != 512 {
+		t.Fatalf("size %d after two full windows failed, want 512", w.get())
+	}
+	w.succeeded()
+	if w.get() != 512 {
+		t.Fatalf("size %d grew past the ceiling", w.get())
+	}
+	for range resetAfter {
+		w.succeeded()
+	}
+	if w.get() != 2048 {
+		t.Fatalf("size %d after %d successes, want 2048 again", w.get(), resetAfter+1)
+	}
+}

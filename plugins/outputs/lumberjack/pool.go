@@ -174,7 +174,10 @@ func (w *window) failed(n int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.successes = 0
-	w.size = max(1, min(w.size, n)/2)
+	if n < w.size {
+		return // a short window says nothing about the server's limit
+	}
+	w.size = max(1, w.size/2)
 	w.ceiling = w.size
 }
 
