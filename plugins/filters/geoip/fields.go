@@ -3,6 +3,7 @@ package geoip
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sluicelog/sluice/event"
@@ -259,7 +260,10 @@ func num(v any) any {
 	case float64:
 		return x
 	case float32:
-		return float64(x)
+		// The shortest decimal that reads back as x: 55.7569, not
+		// 55.756900787353516.
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
+		return f
 	}
 	if i := integer(v); i != nil {
 		return float64(i.(int64))

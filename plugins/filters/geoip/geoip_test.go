@@ -287,7 +287,7 @@ func writeFlat(t *testing.T, path string, version int, dbType, network, city str
 	_, n, _ := net.ParseCIDR(network)
 	if err := tree.Insert(n, mmdbtype.Map{
 		"city": mmdbtype.String(city), "country_code": mmdbtype.String("XF"), "state1": mmdbtype.String("North Shire"),
-		"latitude": mmdbtype.Float32(10.5), "longitude": mmdbtype.Float32(-20.25), "postcode": mmdbtype.String("999"),
+		"latitude": mmdbtype.Float32(10.1), "longitude": mmdbtype.Float32(-20.25), "postcode": mmdbtype.String("999"),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,7 @@ func TestFlatLayoutFields(t *testing.T) {
 		t.Fatal("no match")
 	}
 	want := map[string]any{"city_name": "Sixburg", "country_iso_code": "XF", "region_name": "North Shire",
-		"postal_code": "999", "location": map[string]any{"lat": 10.5, "lon": -20.25}}
+		"postal_code": "999", "location": map[string]any{"lat": 10.1, "lon": -20.25}}
 	if got := get(t, e, "[source][geo]"); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %#v", got)
 	}
