@@ -370,12 +370,19 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 		}
 		// The target holds something else: field by field, as Logstash
 		// does, which fails (and is logged) where it cannot go.
+		set := 0
 		for _, of := range f.fields {
 			if v := value(rec, of.f, addr); v != nil {
 				if err := e.Set(of.ref, v); err != nil {
 					f.logger.Debug("cannot set geoip field", "field", of.ref.String(), "error", err)
+					continue
 				}
+				set++
 			}
+		}
+		if set == 0 {
+			f.addTags(e)
+			return false
 		}
 	}
 	return true

@@ -167,6 +167,24 @@ func TestFailures(t *testing.T) {
 	}
 }
 
+func TestExistingTarget(t *testing.T) {
+	f := build(t, `geoip { source => "[source][address]" target => "source" database => "`+cityDB(t)+`" fields => ["city_name", "ip"] }`)
+	e, ok := run(f, map[string]any{"source": map[string]any{"address": "203.0.113.9", "geo": map[string]any{"name": "edge-1"}}})
+	if !ok {
+		t.Fatal("no match")
+	}
+	want := map[string]any{"address": "203.0.113.9", "ip": "203.0.113.9", "geo": map[string]any{"name": "edge-1", "city_name": "Testville"}}
+	if got := get(t, e, "source"); !reflect.DeepEqual(got, want) {
+		t.Errorf("source = %#v", got)
+	}
+	// A target that is not an object cannot take the fields: a failure.
+	f = build(t, `geoip { source => "ip" target => "geo" database => "`+cityDB(t)+`" }`)
+	e, ok = run(f, map[string]any{"ip": "203.0.113.9", "geo": "somewhere"})
+	if ok || !e.HasTag("_geoip_lookup_failure") || get(t, e, "geo") != "somewhere" {
+		t.Errorf("ok=%v %v", ok, e.Fields())
+	}
+}
+
 func TestMissingSourceIsNoop(t *testing.T) {
 	f := build(t, `geoip { source => "addr" database => "`+cityDB(t)+`" ecs_compatibility => disabled }`)
 	for _, fields := range []map[string]any{{}, {"addr": ""}, {"addr": "  "}, {"addr": []any{}}} {
@@ -364,4 +382,33 @@ func BenchmarkFilterCity(b *testing.B) {
 		e := event.FromMap(map[string]any{"source": map[string]any{"address": "203.0.113.9"}})
 		f.Filter(e, nil)
 	}
+}
+
+// FuzzLookup feeds arbitrary source values: the filter must never panic,
+// and an event is either enriched or tagged.
+func FuzzLookup(f *testing.F) {
+	for _, s := range []string{"203.0.113.9", "2001:db8:1::1", "10.0.0.1", "::ffff:203.0.113.9", "fe80::1%eth0", "", " ", "x", "1.2.3.4.5", "999.1.1.1"} {
+		f.Add(s)
+	}
+	data, err := mmdbtest.CityBytes("GeoLite2-City", testCities)
+	if err != nil {
+		f.Fatal(err)
+	}
+	p := filepath.Join(f.TempDir(), "c.mmdb")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		f.Fatal(err)
+	}
+	filter := plugintest.Build(f, plugin.KindFilter, `geoip { source => "ip" database => "`+p+`" cache_size => 2 ecs_compatibility => disabled }`).Plugin.(*Filter)
+	f.Fuzz(func(t *testing.T, s string) {
+		e, ok := run(filter, map[string]any{"ip": s})
+		if strings.TrimSpace(s) == "" {
+			if ok || len(e.Tags()) != 0 {
+				t.Fatalf("empty source: ok=%v tags=%v", ok, e.Tags())
+			}
+			return
+		}
+		if ok == e.HasTag("_geoip_lookup_failure") {
+			t.Fatalf("%q: ok=%v tags=%v", s, ok, e.Tags())
+		}
+	})
 }
