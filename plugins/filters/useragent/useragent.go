@@ -250,7 +250,7 @@ type result struct {
 // maxUserAgent bounds the length of a string handed to the regexes.
 const maxUserAgent = 4096
 
-// Parse parses one user-agent string (exported for benchmarks and tools).
+// parse parses one user-agent string, through the cache.
 func (f *Filter) parse(ua string) *result {
 	if v, ok := f.cache.Get(ua); ok {
 		return v.(*result)
