@@ -68,7 +68,7 @@ type Filter struct {
 	LRUCacheSize int
 	Prefix       string
 
-	parser *uaparser.Parser
+	parser *fastParser
 	cache  *lru.Cache
 	logger *slog.Logger
 	ecs    bool
@@ -102,9 +102,13 @@ func (f *Filter) Settings(s *plugin.Settings) {
 }
 
 // defaultParser compiles the built-in regexes once for every filter.
-var defaultParser = sync.OnceValues(func() (*uaparser.Parser, error) {
-	// The filter caches whole results itself; uap-go's own caches stay small.
-	return uaparser.New(uaparser.WithCacheSize(16))
+var defaultParser = sync.OnceValues(func() (*fastParser, error) {
+	// The filter caches whole results itself; uap-go's caches are not used.
+	p, err := uaparser.New(uaparser.WithCacheSize(1))
+	if err != nil {
+		return nil, err
+	}
+	return newFastParser(p), nil
 })
 
 // maxRegexesFile bounds the regexes file read into memory.
@@ -176,7 +180,7 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 	return nil
 }
 
-func loadRegexes(path string) (*uaparser.Parser, error) {
+func loadRegexes(path string) (*fastParser, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("regexes: %w", err)
@@ -192,7 +196,7 @@ func loadRegexes(path string) (*uaparser.Parser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("regexes %s: %w", path, err)
 	}
-	return p, nil
+	return newFastParser(p), nil
 }
 
 // parseRegexes builds a parser from a regexes.yaml document. uap-go
@@ -259,9 +263,7 @@ func (f *Filter) parse(ua string) *result {
 	if len(in) > maxUserAgent {
 		in = in[:maxUserAgent]
 	}
-	u := f.parser.ParseUserAgent(in)
-	o := f.parser.ParseOs(in)
-	d := f.parser.ParseDevice(in)
+	u, o, d := f.parser.parse(in)
 	r := &result{name: u.Family, major: u.Major, minor: u.Minor, patch: u.Patch, device: d.Family}
 	if u.Major != "" {
 		v := u.Major
