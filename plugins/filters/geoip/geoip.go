@@ -76,7 +76,7 @@ registry.
 
 **Cache.** Decoded database records are cached by their position in the file
 (addresses of one network share an entry), up to ` + "`cache_size`" + ` records per filter;
-a full cache is emptied and filled again.
+when it is full, a random record makes room for the new one.
 
 Differences from Logstash: Sluice bundles no database and does not download
 or update one (see above); host names are not resolved through DNS (they
@@ -508,7 +508,13 @@ func (f *Filter) lookup(addr netip.Addr) *record {
 		rec = extract(m)
 		f.mu.Lock()
 		if len(f.cache) >= f.CacheSize {
-			clear(f.cache)
+			// Evict one record, chosen by the map's random iteration
+			// order: unlike emptying the cache (or LRU), random eviction
+			// keeps part of a working set larger than the cache.
+			for k := range f.cache {
+				delete(f.cache, k)
+				break
+			}
 		}
 		f.cache[key] = rec
 		f.mu.Unlock()

@@ -346,7 +346,7 @@ func TestCache(t *testing.T) {
 	if len(f.cache) != 1 {
 		t.Errorf("cache holds %d records", len(f.cache))
 	}
-	// A full cache is emptied, and results stay right.
+	// A full cache evicts, and results stay right.
 	for range 3 {
 		for ip, city := range map[string]string{"203.0.113.1": "Testville", "2001:db8:1::1": "Sixton"} {
 			e, _ := run(f, map[string]any{"ip": ip})

@@ -74,10 +74,10 @@ type Filter struct {
 	ecs    bool
 	remove bool // target equals source: remove the string first
 
-	// Where each piece goes; zero Refs are not set.
-	name, version, major, minor, patch          event.Ref
-	osName, osLegacy, osVersion, osFull         event.Ref
-	osMajor, osMinor, osPatch, device, original event.Ref
+	// Where each piece goes: below the target (or at the top level), and,
+	// with ECS, below [@metadata][filter][user_agent].
+	main, meta group
+	original   event.Ref // ECS: [target][original]
 }
 
 var (
@@ -144,35 +144,44 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 		}
 		f.remove = tref.String() == f.Source.String() || samePath(tref, f.Source)
 	}
-	ref := func(sub string) event.Ref {
-		if err != nil {
-			return event.Ref{}
-		}
-		var r event.Ref
-		r, err = joinRef(tref, sub)
-		return r
-	}
-	meta := func(sub string) event.Ref {
-		r, e := event.ParseRef("[@metadata][filter][user_agent]" + sub)
-		if e != nil && err == nil {
-			err = e
-		}
-		return r
-	}
+	f.main.base = tref
+	metaBase := event.MustRef("[@metadata][filter][user_agent]")
 	if f.ecs {
 		if f.Prefix != "" {
 			f.logger.Warn("prefix is not supported with ECS compatibility and is ignored", "prefix", f.Prefix)
 		}
-		f.name, f.version, f.device = ref("[name]"), ref("[version]"), ref("[device][name]")
-		f.osName, f.osVersion, f.osFull = ref("[os][name]"), ref("[os][version]"), ref("[os][full]")
-		f.original = ref("[original]")
-		f.major, f.minor, f.patch = meta("[version][major]"), meta("[version][minor]"), meta("[version][patch]")
-		f.osMajor, f.osMinor, f.osPatch = meta("[os][version][major]"), meta("[os][version][minor]"), meta("[os][version][patch]")
+		f.main.add(partName, "name")
+		f.main.add(partVersion, "version")
+		f.main.add(partDevice, "device", "name")
+		f.main.add(partOSName, "os", "name")
+		f.main.add(partOSVersion, "os", "version")
+		f.main.add(partOSFull, "os", "full")
+		f.meta.base = metaBase
+		f.meta.add(partMajor, "version", "major")
+		f.meta.add(partMinor, "version", "minor")
+		f.meta.add(partPatch, "version", "patch")
+		f.meta.add(partOSMajor, "os", "version", "major")
+		f.meta.add(partOSMinor, "os", "version", "minor")
+		f.meta.add(partOSPatch, "os", "version", "patch")
+		f.original, err = joinRef(tref, "[original]")
 	} else {
-		p := func(name string) event.Ref { return ref("[" + f.Prefix + name + "]") }
-		f.name, f.version, f.major, f.minor, f.patch = p("name"), p("version"), p("major"), p("minor"), p("patch")
-		f.osName, f.osLegacy, f.osVersion, f.osFull = p("os_name"), p("os"), p("os_version"), p("os_full")
-		f.osMajor, f.osMinor, f.osPatch, f.device = p("os_major"), p("os_minor"), p("os_patch"), p("device")
+		for _, x := range []struct {
+			p    part
+			name string
+		}{
+			{partName, "name"}, {partVersion, "version"}, {partMajor, "major"}, {partMinor, "minor"},
+			{partPatch, "patch"}, {partOSName, "os_name"}, {partOSName, "os"}, {partOSVersion, "os_version"},
+			{partOSFull, "os_full"}, {partOSMajor, "os_major"}, {partOSMinor, "os_minor"},
+			{partOSPatch, "os_patch"}, {partDevice, "device"},
+		} {
+			f.main.add(x.p, f.Prefix+x.name)
+		}
+	}
+	if err == nil {
+		err = f.main.refs()
+	}
+	if err == nil {
+		err = f.meta.refs()
 	}
 	if err != nil {
 		return fmt.Errorf("target or prefix: %w", err)
@@ -243,13 +252,28 @@ func joinRef(target event.Ref, sub string) (event.Ref, error) {
 	return event.ParseRef(b.String())
 }
 
+// part is one piece of a parsed user agent.
+type part int
+
+const (
+	partName part = iota
+	partVersion
+	partMajor
+	partMinor
+	partPatch
+	partOSName
+	partOSVersion
+	partOSFull
+	partOSMajor
+	partOSMinor
+	partOSPatch
+	partDevice
+	numParts
+)
+
 // result is a parsed user agent; it is cached and shared, so it holds only
 // strings. Empty strings are absent values.
-type result struct {
-	name, version, major, minor, patch string
-	osName, osVersion, osFull          string
-	osMajor, osMinor, osPatch, device  string
-}
+type result [numParts]string
 
 // maxUserAgent bounds the length of a string handed to the regexes.
 const maxUserAgent = 4096
@@ -264,7 +288,7 @@ func (f *Filter) parse(ua string) *result {
 		in = in[:maxUserAgent]
 	}
 	u, o, d := f.parser.parse(in)
-	r := &result{name: u.Family, major: u.Major, minor: u.Minor, patch: u.Patch, device: d.Family}
+	r := &result{partName: u.Family, partMajor: u.Major, partMinor: u.Minor, partPatch: u.Patch, partDevice: d.Family}
 	if u.Major != "" {
 		v := u.Major
 		if u.Minor != "" {
@@ -274,9 +298,9 @@ func (f *Filter) parse(ua string) *result {
 				v = completeVersion(in, v)
 			}
 		}
-		r.version = v
+		r[partVersion] = v
 	}
-	r.osName, r.osMajor, r.osMinor, r.osPatch = o.Family, o.Major, o.Minor, o.Patch
+	r[partOSName], r[partOSMajor], r[partOSMinor], r[partOSPatch] = o.Family, o.Major, o.Minor, o.Patch
 	if o.Major != "" {
 		v, sep := o.Major, "."
 		if _, err := strconv.Atoi(o.Major); err != nil {
@@ -291,12 +315,12 @@ func (f *Filter) parse(ua string) *result {
 				}
 			}
 		}
-		r.osVersion = v
+		r[partOSVersion] = v
 	}
-	if r.osName != "" {
-		r.osFull = r.osName
-		if r.osVersion != "" {
-			r.osFull += " " + r.osVersion
+	if r[partOSName] != "" {
+		r[partOSFull] = r[partOSName]
+		if r[partOSVersion] != "" {
+			r[partOSFull] += " " + r[partOSVersion]
 		}
 	}
 	f.cache.Add(ua, r)
@@ -346,31 +370,153 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 	if f.remove {
 		e.Remove(f.Source)
 	}
-	set := func(ref event.Ref, s string) {
-		if s == "" || ref.IsZero() {
-			return
-		}
-		if err := e.Set(ref, s); err != nil {
-			f.logger.Debug("cannot set user agent field", "field", ref.String(), "error", err)
-		}
-	}
-	set(f.name, r.name)
-	set(f.device, r.device)
-	set(f.major, r.major)
-	set(f.minor, r.minor)
-	set(f.patch, r.patch)
-	set(f.version, r.version)
-	set(f.osMajor, r.osMajor)
-	set(f.osMinor, r.osMinor)
-	set(f.osPatch, r.osPatch)
-	set(f.osVersion, r.osVersion)
-	set(f.osName, r.osName)
-	set(f.osLegacy, r.osName)
-	set(f.osFull, r.osFull)
+	f.main.apply(e, r, f.logger)
+	f.meta.apply(e, r, f.logger)
 	if !f.original.IsZero() && !f.remove {
 		if _, has := e.Get(f.original); !has {
-			set(f.original, ua)
+			if err := e.Set(f.original, ua); err != nil {
+				f.logger.Debug("cannot set user agent field", "field", f.original.String(), "error", err)
+			}
 		}
 	}
 	return true
+}
+
+// group is the fields put below one base field (the zero Ref: the top
+// level of the event), as a tree built in one piece for every event.
+type group struct {
+	base   event.Ref
+	leaves []leaf
+	shape  *node
+}
+
+type leaf struct {
+	p    part
+	path []string
+	ref  event.Ref
+}
+
+// add puts part p at path below the base.
+func (g *group) add(p part, path ...string) {
+	g.leaves = append(g.leaves, leaf{p: p, path: path})
+	g.shape = g.shape.add(path, p)
+}
+
+// refs works out the full references, used when the base is not an object.
+func (g *group) refs() error {
+	for i, l := range g.leaves {
+		var sub strings.Builder
+		for _, k := range l.path {
+			sub.WriteString("[" + k + "]")
+		}
+		ref, err := joinRef(g.base, sub.String())
+		if err != nil {
+			return err
+		}
+		g.leaves[i].ref = ref
+	}
+	return nil
+}
+
+// apply adds the parts of r to e.
+func (g *group) apply(e *event.Event, r *result, logger *slog.Logger) {
+	tree := g.shape.build(r)
+	if tree == nil {
+		return
+	}
+	if g.base.IsZero() {
+		merge(e.Fields(), tree)
+		return
+	}
+	v, ok := e.Get(g.base)
+	if m, isMap := v.(map[string]any); isMap {
+		merge(m, tree)
+		return
+	}
+	if !ok || v == nil {
+		if err := e.Set(g.base, tree); err == nil {
+			return
+		}
+	}
+	// The base holds something else: field by field, logging what
+	// cannot be set.
+	for _, l := range g.leaves {
+		if s := r[l.p]; s != "" {
+			if err := e.Set(l.ref, s); err != nil {
+				logger.Debug("cannot set user agent field", "field", l.ref.String(), "error", err)
+			}
+		}
+	}
+}
+
+// node is the shape of a group: inner nodes are objects, leaves parts.
+type node struct {
+	key      string
+	leaf     bool
+	p        part
+	children []*node
+}
+
+func (n *node) add(path []string, p part) *node {
+	if n == nil {
+		n = &node{}
+	}
+	cur := n
+	for i, k := range path {
+		var next *node
+		for _, c := range cur.children {
+			if c.key == k {
+				next = c
+			}
+		}
+		if next == nil {
+			next = &node{key: k}
+			cur.children = append(cur.children, next)
+		}
+		if i == len(path)-1 {
+			next.leaf, next.p = true, p
+		}
+		cur = next
+	}
+	return n
+}
+
+// build makes the object for r (new maps for every event), or nil when it
+// would be empty.
+func (n *node) build(r *result) map[string]any {
+	if n == nil {
+		return nil
+	}
+	var m map[string]any
+	for _, c := range n.children {
+		var v any
+		if c.leaf {
+			if s := r[c.p]; s != "" {
+				v = s
+			}
+		} else if sub := c.build(r); sub != nil {
+			v = sub
+		}
+		if v == nil {
+			continue
+		}
+		if m == nil {
+			m = make(map[string]any, len(n.children))
+		}
+		m[c.key] = v
+	}
+	return m
+}
+
+// merge copies src into dst, merging objects present in both.
+func merge(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				merge(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
+	}
 }

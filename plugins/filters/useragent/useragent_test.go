@@ -282,3 +282,33 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 }
+
+func TestTargetNotAnObject(t *testing.T) {
+	f := build(t, `useragent { source => "agent" target => "ua" ecs_compatibility => disabled }`)
+	e, _ := run(f, map[string]any{"agent": firefoxWin, "ua": "taken"})
+	if v, _ := e.GetField("ua"); v != "taken" {
+		t.Errorf("ua = %v", v)
+	}
+	// Top level, merged with what is there.
+	f = build(t, `useragent { source => "agent" ecs_compatibility => disabled }`)
+	e, _ = run(f, map[string]any{"agent": firefoxWin, "os": map[string]any{"type": "x"}, "name": "old"})
+	if v, _ := e.GetField("name"); v != "Firefox" {
+		t.Errorf("name = %v", v)
+	}
+	if v, _ := e.GetField("os"); v != "Windows" {
+		t.Errorf("os = %v", v)
+	}
+}
+
+func BenchmarkFilter(b *testing.B) {
+	for _, ecs := range []string{"v8", "disabled"} {
+		b.Run(ecs, func(b *testing.B) {
+			f := build(b, `useragent { source => "a" ecs_compatibility => `+ecs+` target => "user_agent" }`)
+			b.ReportAllocs()
+			for b.Loop() {
+				e := event.FromMap(map[string]any{"a": chromeMac})
+				f.Filter(e, nil)
+			}
+		})
+	}
+}
