@@ -331,6 +331,9 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 		}
 		v = arr[0]
 	}
+	if v == nil {
+		return false // null, like a missing field
+	}
 	s, isStr := v.(string)
 	if !isStr {
 		f.logger.Debug("geoip source is not a string", "field", f.Source.String(), "type", event.TypeName(v))

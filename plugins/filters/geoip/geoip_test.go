@@ -187,7 +187,7 @@ func TestExistingTarget(t *testing.T) {
 
 func TestMissingSourceIsNoop(t *testing.T) {
 	f := build(t, `geoip { source => "addr" database => "`+cityDB(t)+`" ecs_compatibility => disabled }`)
-	for _, fields := range []map[string]any{{}, {"addr": ""}, {"addr": "  "}, {"addr": []any{}}} {
+	for _, fields := range []map[string]any{{}, {"addr": ""}, {"addr": "  "}, {"addr": []any{}}, {"addr": nil}} {
 		e, ok := run(f, fields)
 		if ok || len(e.Tags()) != 0 {
 			t.Errorf("%v: ok=%v tags=%v", fields, ok, e.Tags())
