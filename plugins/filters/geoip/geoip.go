@@ -296,7 +296,7 @@ func (f *Filter) databasePaths(dataDir string) ([]string, error) {
 	}
 	return nil, fmt.Errorf("no %s database found: set database => \"/path/to/file.mmdb\", or put one of %s in %s "+
 		"(scripts/geoip-db.sh installs a free one)",
-		f.DefaultDatabaseType, strings.Join(names, ", "), where)
+		f.DefaultDatabaseType, strings.ReplaceAll(strings.Join(names, ", "), ".mmdb,", ".mmdb + "), where)
 }
 
 func allExist(paths []string) bool {
