@@ -294,9 +294,9 @@ func (f *Filter) databasePaths(dataDir string) ([]string, error) {
 	if dataDir != "" {
 		where += " and " + filepath.Join(dataDir, "geoip")
 	}
-	return nil, fmt.Errorf("no %s database found: set database => \"/path/to/file.mmdb\", or put one of %s in %s "+
+	return nil, fmt.Errorf("no %s database found: set database => \"/path/to/file.mmdb\", or put one of (%s) in %s "+
 		"(scripts/geoip-db.sh installs a free one)",
-		f.DefaultDatabaseType, strings.ReplaceAll(strings.Join(names, ", "), ".mmdb,", ".mmdb + "), where)
+		f.DefaultDatabaseType, strings.ReplaceAll(strings.Join(names, "; "), ",", " + "), where)
 }
 
 func allExist(paths []string) bool {
