@@ -57,7 +57,9 @@ const description = "Sends events to a generic HTTP(S) endpoint with `http_metho
 	"up to that maximum — indefinitely while `retry_failed` is true (the default), so the pipeline's " +
 	"acknowledgements wait and backpressure reaches the inputs while the endpoint is down. Any other code " +
 	"(400, 401, 404, ...) is final: the events are written to the dead letter queue when it is enabled, " +
-	"otherwise logged and counted, and never retried. With `retry_failed => false` every failure is final.\n\n" +
+	"otherwise logged and counted, and never retried. With `retry_failed => false` every failure is final. " +
+	"An event whose rendered `url` is not an http(s) URL, or whose rendered header holds a line break, is " +
+	"rejected the same way without a request.\n\n" +
 	"Before that, a network error is retried at once up to `automatic_retries` times (only for idempotent " +
 	"methods — GET, HEAD, PUT, DELETE — unless `retry_non_idempotent` is true), as Logstash's HTTP client does.\n\n" +
 	"When Sluice is forced to stop while requests are still being retried, those events stay " +

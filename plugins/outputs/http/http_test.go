@@ -436,6 +436,22 @@ func TestInvalidRenderedURL(t *testing.T) {
 	}
 }
 
+// A header rendered with a line break would be refused by the client on
+// every retry: that event is rejected at once, the others delivered.
+func TestHeaderWithLineBreakIsRejected(t *testing.T) {
+	rec := newRecorder(t, nil)
+	o := build(t, fmt.Sprintf(`url => %q http_method => "post" headers => { "X-User" => "%%{user}" }`, rec.srv.URL))
+	d := &dlq{}
+	o.dlq = d
+	write(t, o, mkEvent(map[string]any{"user": "ann"}), mkEvent(map[string]any{"user": "bob\r\nX-Evil: 1"}))
+	if rs := rec.got(); len(rs) != 1 || rs[0].header.Get("X-User") != "ann" {
+		t.Fatalf("delivered %v", rs)
+	}
+	if len(d.events) != 1 || !strings.Contains(d.reasons[0], "X-User") {
+		t.Fatalf("dead letters %v", d.reasons)
+	}
+}
+
 // A slow endpoint: the first answer never comes; socket_timeout gives up
 // on it and the retry is delivered.
 func TestSlowResponseTimesOut(t *testing.T) {

@@ -140,6 +140,10 @@ func (o *Output) plan(events []*event.Event) []*request {
 			r.invalid = fmt.Errorf("invalid url: %w", err)
 			continue
 		}
+		if name, ok := badHeader(r.header); ok {
+			r.invalid = fmt.Errorf("header %s: the rendered value holds control characters (a line break?)", name)
+			continue
+		}
 		bp := bodyPool.Get().(*[]byte)
 		body := o.appendBody((*bp)[:0], r.events)
 		if o.HTTPCompression {
@@ -161,6 +165,21 @@ func (o *Output) header(vals []string) http.Header {
 		h.Set("Content-Type", o.contentType)
 	}
 	return h
+}
+
+// badHeader finds a header whose value Go's client would refuse (control
+// characters other than tab): sending it would fail on every retry.
+func badHeader(h http.Header) (string, bool) {
+	for name, vals := range h {
+		for _, v := range vals {
+			for i := 0; i < len(v); i++ {
+				if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+					return name, true
+				}
+			}
+		}
+	}
+	return "", false
 }
 
 func gzipBody(p []byte) []byte {
