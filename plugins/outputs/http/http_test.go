@@ -660,3 +660,64 @@ func newListenerServer(t *testing.T, addr string, rec *recorder) *httptest.Serve
 	srv.Start()
 	return srv
 }
+
+// The HTTP client options: proxy, cookies, redirects, keepalive.
+func TestClientOptions(t *testing.T) {
+	t.Run("proxy", func(t *testing.T) {
+		var host, uri string
+		rec := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+			host, uri = r.Host, r.RequestURI
+			return true
+		})
+		o := build(t, fmt.Sprintf(`url => "http://collector.invalid/in" http_method => "post" proxy => %q`, rec.srv.URL))
+		write(t, o, mkEvent(map[string]any{"message": "via proxy"}))
+		if host != "collector.invalid" || uri != "http://collector.invalid/in" {
+			t.Errorf("the proxy got Host %q, request URI %q", host, uri)
+		}
+	})
+	t.Run("cookies", func(t *testing.T) {
+		for _, enabled := range []bool{true, false} {
+			var got []string
+			rec := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				c, err := r.Cookie("session")
+				if err == nil {
+					got = append(got, c.Value)
+				} else {
+					got = append(got, "")
+				}
+				http.SetCookie(w, &http.Cookie{Name: "session", Value: fmt.Sprint("s", n)})
+				return true
+			})
+			o := build(t, fmt.Sprintf(`url => %q http_method => "post" cookies => %v pool_max => 1`, rec.srv.URL, enabled))
+			write(t, o, mkEvent(nil))
+			write(t, o, mkEvent(nil))
+			want := []string{"", "s1"}
+			if !enabled {
+				want = []string{"", ""}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("cookies %v: the server saw %q, want %q", enabled, got, want)
+			}
+		}
+	})
+	t.Run("redirects", func(t *testing.T) {
+		for _, follow := range []bool{true, false} {
+			rec := newRecorder(t, func(n int, w http.ResponseWriter, r *http.Request) bool {
+				if r.URL.Path == "/old" {
+					http.Redirect(w, r, "/new", http.StatusTemporaryRedirect)
+					return false
+				}
+				return true
+			})
+			o := build(t, fmt.Sprintf(`url => %q http_method => "post" follow_redirects => %v`, rec.srv.URL+"/old", follow))
+			write(t, o, mkEvent(map[string]any{"message": "moved"}))
+			rs, st := rec.got(), o.Stats()
+			if follow && (len(rs) != 1 || rs[0].path != "/new" || !strings.Contains(string(rs[0].body), "moved") || st.Sent != 1) {
+				t.Errorf("follow: delivered %v, stats %+v", rs, st)
+			}
+			if !follow && (len(rs) != 0 || st.Failed != 1) {
+				t.Errorf("no follow: delivered %v, stats %+v (a 307 is final)", rs, st)
+			}
+		}
+	})
+}
