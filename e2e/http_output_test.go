@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/sluicelog/sluice/internal/netutil/netutiltest"
 )
 
 // TestHTTPOutputToHTTPInput sends events from one sluice (generator →
@@ -17,28 +19,34 @@ import (
 func TestHTTPOutputToHTTPInput(t *testing.T) {
 	t.Parallel()
 	const n = 3000
-	for _, c := range []struct{ format, path, extra string }{
-		{"ndjson", "batch", "http_compression => true"},
-		{"json_batch", "batch", `headers => { "X-Sender" => "e2e" }`},
-		{"json", "%{[event][sequence]}", "pool_max => 8"},
+	certs := netutiltest.New(t)
+	for _, c := range []struct{ name, format, scheme, path, extra, inputExtra string }{
+		{"ndjson", "ndjson", "http", "batch", "http_compression => true", ""},
+		{"json_batch", "json_batch", "http", "batch", `headers => { "X-Sender" => "e2e" }`, ""},
+		{"json", "json", "http", "%{[event][sequence]}", "pool_max => 8", ""},
+		// TLS with a client certificate that the input requires.
+		{"ndjson over TLS", "ndjson", "https", "batch",
+			fmt.Sprintf("ssl_certificate_authorities => [%q] ssl_certificate => %q ssl_key => %q", certs.CA, certs.ClientCert, certs.ClientKey),
+			fmt.Sprintf(`ssl_enabled => true ssl_certificate => %q ssl_key => %q ssl_certificate_authorities => [%q] ssl_client_authentication => "required"`,
+				certs.ServerCert, certs.ServerKey, certs.CA)},
 	} {
-		t.Run(c.format, func(t *testing.T) {
+		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			port := freePort(t, "tcp")
 			out := filepath.Join(t.TempDir(), "out.json")
 			sender := startSluice(t, procOpts{args: []string{"serve", "-e", fmt.Sprintf(`
 				input { generator { count => %d message => "hello from sender" } }
 				output { http {
-					url => "http://127.0.0.1:%d/ingest/%s"
+					url => "%s://127.0.0.1:%d/ingest/%s"
 					http_method => "post" format => %q %s
 					retry_initial_interval => 0.05 retry_max_interval => 0.3
-				} }`, n, port, c.path, c.format, c.extra)}})
+				} }`, n, c.scheme, port, c.path, c.format, c.extra)}})
 			sender.waitReady()
 			sender.waitStderr(regexp.MustCompile(`request failed; retrying.*connection refused`), 20*time.Second)
 
 			receiver := startSluice(t, procOpts{args: []string{"serve", "-e", fmt.Sprintf(`
-				input { http { host => "127.0.0.1" port => %d } }
-				output { file { path => %s codec => json_lines } }`, port, confString(t, out))}})
+				input { http { host => "127.0.0.1" port => %d %s } }
+				output { file { path => %s codec => json_lines } }`, port, c.inputExtra, confString(t, out))}})
 			receiver.waitReady()
 			// The generator is finite: the sender exits once every event
 			// was delivered (its outputs acknowledged them).
