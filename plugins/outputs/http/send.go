@@ -46,7 +46,10 @@ const (
 	drainBytes   = 1 << 20
 )
 
+// bodyPool recycles request bodies up to maxPooledBody bytes.
 var bodyPool = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledBody = 4 << 20
 
 // Write sends events and returns once each reached a final outcome, or
 // with a *plugin.BatchError naming the events still undelivered when ctx
@@ -86,7 +89,7 @@ loop:
 		if results[i] == aborted {
 			failed = append(failed, r.index...)
 		}
-		if r.body != nil {
+		if r.body != nil && cap(r.body) <= maxPooledBody {
 			b := r.body[:0]
 			bodyPool.Put(&b)
 		}
