@@ -110,6 +110,8 @@ def test_windows_and_acks(receiver) -> None:
     assert h.flush(20), h.stats()
     st = h.stats()
     h.close()
+    # The receiver's lines are read by a thread: wait for them.
+    wait_for(lambda: len(recv.events()) >= n + 1, 10, "the receiver's report of every record")
     events = recv.events()
     seqs = sorted(e["seq"] for e in events if e.get("run") == run)
     assert seqs == list(range(n + 1))
@@ -178,6 +180,8 @@ def test_reconnect_after_receiver_restart_nothing_lost(receiver) -> None:
     assert h.flush(60), h.stats()
     st = h.stats()
     h.close()
+    wait_for(lambda: len({e["seq"] for e in first.events(acked_only=True) + second.events()}) >= n, 10,
+             "the receivers' report of every record")
     got = [e["seq"] for e in first.events(acked_only=True) + second.events() if e.get("run") == run]
     missing = set(range(n)) - set(got)
     assert not missing, "lost: %s" % sorted(missing)
