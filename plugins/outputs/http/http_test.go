@@ -721,3 +721,15 @@ func TestClientOptions(t *testing.T) {
 		}
 	})
 }
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:secret@example.com/x": "https://user:xxxxx@example.com/x",
+		"http://example.com/a?b=c":          "http://example.com/a?b=c",
+		"%{not a url":                       "%{not a url",
+	} {
+		if got := redact(in); got != want {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -255,7 +256,7 @@ func (o *Output) send(ctx context.Context, r *request) (answer, error) {
 		if err == nil || ctx.Err() != nil || !o.autoRetry || try >= o.AutomaticRetries {
 			return a, err
 		}
-		o.log.Debug("request failed; retrying at once", "url", r.url, "error", err, "try", try+1)
+		o.log.Debug("request failed; retrying at once", "url", redact(r.url), "error", err, "try", try+1)
 	}
 }
 
@@ -321,18 +322,18 @@ func (o *Output) reject(r *request, reason string) {
 		return
 	}
 	if ok, suppressed := o.failLog.Allow(); ok {
-		o.log.Error("request failed for good; events dropped", "url", r.url, "method", o.method, "reason", reason,
+		o.log.Error("request failed for good; events dropped", "url", redact(r.url), "method", o.method, "reason", reason,
 			"events", n, "dropped_total", o.failed.Load(), "similar_suppressed", suppressed)
 	}
 }
 
 func (o *Output) logRetry(r *request, code int, why string, attempt int, wait time.Duration) {
 	if code == http.StatusTooManyRequests {
-		o.log.Debug("endpoint is busy (429); retrying", "url", r.url, "attempt", attempt, "retry_in", wait)
+		o.log.Debug("endpoint is busy (429); retrying", "url", redact(r.url), "attempt", attempt, "retry_in", wait)
 		return
 	}
 	if ok, suppressed := o.retryLog.Allow(); ok {
-		o.log.Warn("request failed; retrying", "url", r.url, "method", o.method, "reason", why, "events", len(r.events),
+		o.log.Warn("request failed; retrying", "url", redact(r.url), "method", o.method, "reason", why, "events", len(r.events),
 			"attempt", attempt, "retry_in", wait, "similar_suppressed", suppressed)
 	}
 }
@@ -347,4 +348,13 @@ func sleep(d time.Duration, done <-chan struct{}) bool {
 	case <-done:
 		return false
 	}
+}
+
+// redact hides the password of a URL with credentials, for logs.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
 }
