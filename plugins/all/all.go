@@ -52,6 +52,7 @@ import (
 
 	// Outputs.
 	_ "github.com/sluicelog/sluice/plugins/outputs/file"
+	_ "github.com/sluicelog/sluice/plugins/outputs/http"
 	_ "github.com/sluicelog/sluice/plugins/outputs/lumberjack"
 	_ "github.com/sluicelog/sluice/plugins/outputs/null"
 	_ "github.com/sluicelog/sluice/plugins/outputs/stdout"
