@@ -221,8 +221,9 @@ func (ps *pipeSnap) baseline(now time.Time, window time.Duration) (base sample, 
 }
 
 // NodeID returns the node's persistent id: the uuid in dataDir/uuid,
-// created on first use (as Logstash does). When the file cannot be read
-// or written, a new id is returned for this run only.
+// created on first use (as Logstash does). When dataDir does not exist
+// (it is not created for this) or the file cannot be written, a new id is
+// returned for this run only.
 func NodeID(dataDir string) string {
 	path := filepath.Join(dataDir, "uuid")
 	if b, err := os.ReadFile(path); err == nil {
@@ -231,7 +232,7 @@ func NodeID(dataDir string) string {
 		}
 	}
 	id := newUUID()
-	if err := os.MkdirAll(dataDir, 0o755); err == nil {
+	if st, err := os.Stat(dataDir); err == nil && st.IsDir() {
 		_ = os.WriteFile(path, []byte(id), 0o644)
 	}
 	return id
