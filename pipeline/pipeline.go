@@ -312,7 +312,11 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		}
 	}
 	st := p.Stats()
-	p.log.Info("pipeline stopped", "in", st.In, "filtered", st.Filtered, "out", st.Out)
+	var dropped int64 // events filters cancelled (drop, aggregate, ...)
+	for _, f := range p.filters {
+		dropped += f.in.Load() - f.out.Load()
+	}
+	p.log.Info("pipeline stopped", "in", st.In, "filtered", st.Filtered, "out", st.Out, "dropped", dropped)
 	return nil
 }
 
@@ -575,7 +579,7 @@ func (p *Pipeline) deliver(w *workerState) {
 		}
 		if err := p.outputs[i].write(p.outCtx, evs); err != nil {
 			delivered = false
-			p.log.Error("events not delivered", "output", p.outputs[i].inst.Context.ID, "error", err)
+			p.log.Error("events not delivered", "output", p.outputs[i].inst.Context.ID, "events", len(evs), "error", err)
 		}
 		clear(evs)
 		w.perOutput[i] = evs[:0]
