@@ -116,7 +116,7 @@ func New(cfg *config.Pipeline, set Settings) (*Pipeline, error) {
 	ids := map[string]config.Pos{}
 	counts := map[string]int{}
 	env := &plugin.BuildEnv{
-		Config: cfg, Logger: set.Logger, PipelineID: set.ID, DataDir: set.DataDir,
+		Config: cfg, Logger: p.log, PipelineID: set.ID, DataDir: set.DataDir,
 		ECSCompatibility: set.ECSCompatibility,
 		NewID: func(s *plugin.Spec) string {
 			counts[s.Kind.String()+s.Name]++

@@ -16,12 +16,12 @@ import (
 // port of 9600-9700.
 const DefaultPorts = "9600-9700"
 
-// ParsePorts parses api.http.port: a port ("9600") or a range
-// ("9600-9700").
+// ParsePorts parses api.http.port: a port ("9600"; 0 for any free
+// port) or a range ("9600-9700").
 func ParsePorts(s string) (lo, hi int, err error) {
 	a, b, isRange := strings.Cut(strings.TrimSpace(s), "-")
 	lo, err = strconv.Atoi(strings.TrimSpace(a))
-	if err != nil || lo < 1 || lo > 65535 {
+	if err != nil || lo < 0 || lo > 65535 || (isRange && lo == 0) {
 		return 0, 0, fmt.Errorf("expected a port or a range of ports such as 9600-9700, got %q", s)
 	}
 	hi = lo
