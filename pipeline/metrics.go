@@ -1,6 +1,9 @@
 package pipeline
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Monitoring: counters and timers the engine keeps per pipeline and per
 // plugin, read as one snapshot by Metrics. Hot paths count in worker-local
@@ -91,14 +94,14 @@ func (p *Pipeline) Metrics() Metrics {
 		ID: p.set.ID, State: State(p.state.Load()), Workers: p.set.Workers,
 		BatchSize: p.set.BatchSize, BatchDelay: p.set.BatchDelay,
 		Filtered: p.filtered.Load(), Out: p.out.Load(),
-		Duration: time.Duration(p.busyNanos.Load()),
+		Duration: p.busy.read(),
 	}
 	if t := p.startedAt.Load(); t != nil {
 		m.StartedAt = *t
 	}
 	for _, r := range p.inputs {
 		pm := PluginMetrics{ID: r.inst.Context.ID, Name: r.inst.Spec.Name, Out: r.in.Load(),
-			QueuePushDuration: time.Duration(r.pushNanos.Load())}
+			QueuePushDuration: r.pushing.read()}
 		m.In += pm.Out
 		m.QueuePushDuration += pm.QueuePushDuration
 		m.Inputs = append(m.Inputs, pm)
@@ -115,6 +118,51 @@ func (p *Pipeline) Metrics() Metrics {
 		m.Queue = qs.Stats()
 	}
 	return m
+}
+
+// busyClock adds up the time of spans (a worker's batch, an input's
+// push) that may overlap, including the spans still in progress: a worker
+// stuck on an output that is down counts as busy while it waits, not only
+// once the batch is done. Readings never decrease.
+type busyClock struct {
+	mu       sync.Mutex
+	total    int64 // nanoseconds of finished spans
+	open     int64 // spans in progress
+	sumStart int64 // sum of their starts (clockNow values)
+}
+
+// clockBase makes clockNow a monotonic count of nanoseconds.
+var clockBase = time.Now()
+
+func clockNow() int64 { return int64(time.Since(clockBase)) }
+
+// start opens a span and returns its start, for stop.
+func (c *busyClock) start() int64 {
+	t := clockNow()
+	c.mu.Lock()
+	c.open++
+	c.sumStart += t
+	c.mu.Unlock()
+	return t
+}
+
+// stop closes the span started at t0.
+func (c *busyClock) stop(t0 int64) {
+	t := clockNow()
+	c.mu.Lock()
+	c.open--
+	c.sumStart -= t0
+	c.total += t - t0
+	c.mu.Unlock()
+}
+
+// read returns the time of the finished spans plus the open spans' time
+// so far.
+func (c *busyClock) read() time.Duration {
+	t := clockNow()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Duration(c.total + c.open*t - c.sumStart)
 }
 
 // filterTimingSample: one event in this many has its filter steps timed.

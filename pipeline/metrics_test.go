@@ -88,3 +88,46 @@ func TestMetricsStateTerminatedOnCancel(t *testing.T) {
 		t.Errorf("state = %v, want TERMINATED", s)
 	}
 }
+
+// While an output blocks, the stuck worker counts as busy and the input
+// waiting on the full queue as blocked: the durations grow before the
+// batch completes (health checks rely on it when an output is down).
+func TestMetricsDurationsGrowWhileBlocked(t *testing.T) {
+	w := newWorld()
+	w.block = make(chan struct{})
+	p := build(t, w, Settings{Workers: 1, BatchSize: 2, QueueEvents: 2},
+		section("input", plug("feed", attr("count", num(10)), attr("hold", bare("true")))),
+		section("output", plug("collect")),
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := run(t, p, ctx)
+	w.waitFor(t, "output called", func() bool { return w.calls > 0 })
+	first := p.Metrics()
+	grown := func() bool {
+		m := p.Metrics()
+		return m.Duration > first.Duration && m.QueuePushDuration > first.QueuePushDuration
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !grown() {
+		if time.Now().After(deadline) {
+			t.Fatalf("durations did not grow while blocked: first %+v, now %+v", first, p.Metrics())
+		}
+		time.Sleep(time.Millisecond) // polling interval, not synchronisation
+	}
+	if m := p.Metrics(); m.Out != 0 {
+		t.Errorf("out = %d while the output blocks", m.Out)
+	}
+	w.mu.Lock()
+	close(w.block)
+	w.block = nil
+	w.mu.Unlock()
+	w.waitFor(t, "ack", func() bool { return w.acks[0] == 1 })
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	// Readings never decrease.
+	if m := p.Metrics(); m.Duration < first.Duration || m.Out != 10 {
+		t.Errorf("after: duration %v (first %v), out %d", m.Duration, first.Duration, m.Out)
+	}
+}

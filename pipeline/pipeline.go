@@ -99,7 +99,7 @@ type Pipeline struct {
 	closeOnce sync.Once
 
 	filtered, out atomic.Int64
-	busyNanos     atomic.Int64 // workers' time on batches (Metrics.Duration)
+	busy          busyClock    // workers' time on batches (Metrics.Duration)
 	state         atomic.Int32 // a State
 	startedAt     atomic.Pointer[time.Time]
 }
@@ -445,7 +445,7 @@ func (p *Pipeline) worker() {
 		if len(w.batch) == 0 {
 			return
 		}
-		start := time.Now()
+		start := p.busy.start()
 		w.ready = w.ready[:0]
 		for i, e := range w.batch {
 			p.runFilters(e, 0, w)
@@ -453,7 +453,7 @@ func (p *Pipeline) worker() {
 		}
 		p.deliver(w)
 		p.publish(w)
-		p.busyNanos.Add(int64(time.Since(start)))
+		p.busy.stop(start)
 	}
 }
 

@@ -241,8 +241,8 @@ type runningInput struct {
 	deco  *decorations
 	q     *memQueue
 	in    atomic.Int64
-	// pushNanos is the time Push spent waiting for the queue.
-	pushNanos atomic.Int64
+	// pushing is the time Push spends waiting for the queue.
+	pushing busyClock
 }
 
 var _ plugin.Queue = (*runningInput)(nil)
@@ -268,8 +268,8 @@ func (r *runningInput) Push(ctx context.Context, events []*event.Event, ack func
 		}
 	}
 	r.in.Add(int64(len(events)))
-	start := time.Now()
+	start := r.pushing.start()
 	err := r.q.push(ctx, events)
-	r.pushNanos.Add(int64(time.Since(start)))
+	r.pushing.stop(start)
 	return err
 }
