@@ -164,3 +164,24 @@ func TestMonitoringAPIDisabled(t *testing.T) {
 		t.Errorf("API started with --api.enabled=false:\n%s", p.stderr)
 	}
 }
+
+// A busy API port does not stop the pipeline: the error is logged and
+// events still flow.
+func TestMonitoringAPIPortBusyPipelineRuns(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	tcpPort := freePort(t, "tcp")
+	p := startSluice(t, procOpts{args: []string{"serve", "--api.http.port", strconv.Itoa(busy.Addr().(*net.TCPAddr).Port), "-e",
+		fmt.Sprintf(`input { tcp { port => %d } } output { stdout { codec => line } }`, tcpPort)}})
+	p.waitReady()
+	line := p.waitStderr(regexp.MustCompile(`monitoring API not started`), time.Second)
+	if !strings.Contains(line, "level=ERROR") || !strings.Contains(line, "address already in use") {
+		t.Errorf("log line = %q, want an error naming the busy port", line)
+	}
+	sendTCP(t, tcpPort, []byte("hello\n"))
+	p.waitStdoutCount(regexp.MustCompile(`hello`), 1, 10*time.Second)
+	p.stop()
+}

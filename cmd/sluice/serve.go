@@ -187,12 +187,14 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if set.APIEnabled {
+		// Events matter more than their monitoring: when no port is free,
+		// the pipeline runs without the API (Logstash refuses to start).
 		stopAPI, err := startAPI(set, cfg, p, logger)
 		if err != nil {
-			logger.Error("monitoring API not started", "error", err)
-			return 1
+			logger.Error("monitoring API not started; running without it", "error", err)
+		} else {
+			defer stopAPI()
 		}
-		defer stopAPI()
 	}
 	var forced atomic.Bool
 	sigs := make(chan os.Signal, 2)
