@@ -447,3 +447,33 @@ func TestNodeIDPersists(t *testing.T) {
 		t.Errorf("NodeID = %q then %q, want the same uuid", a, b)
 	}
 }
+
+// BenchmarkNodeStats: one /_node/stats answer (and one /metrics scrape)
+// for a pipeline with five plugins and five minutes of samples.
+func BenchmarkNodeStats(b *testing.B) {
+	cfg, err := config.ParseOptions{}.Parse("bench", []byte(countedPipeline))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := pipeline.New(cfg, pipeline.Settings{ID: "main", Workers: 2, Logger: quiet()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := testMonitor(p)
+	for i := 0; i < 302; i++ {
+		m.Sample()
+	}
+	h := m.Handler()
+	for _, path := range []string{"/_node/stats", "/metrics"} {
+		b.Run(strings.TrimPrefix(path, "/"), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+				if rec.Code != 200 {
+					b.Fatal(rec.Code)
+				}
+			}
+		})
+	}
+}
