@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sluicelog/sluice/agent"
 	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/internal/settings"
 	"github.com/sluicelog/sluice/pipeline"
@@ -158,23 +159,22 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		logger.Warn(w.Msg, "file", settingsFile, "line", w.Line)
 	}
 
-	cfg, err := loadPipeline(set, logger)
-	if err != nil {
-		fmt.Fprintln(stderr, formatConfigError(err))
-		return 1
-	}
-	p, err := pipeline.New(cfg, pipeline.Settings{
-		ID: set.PipelineID, Workers: set.Workers, BatchSize: set.BatchSize, BatchDelay: set.BatchDelay,
-		ECSCompatibility: set.ECSCompatibility, DataDir: set.PathData, Logger: logger,
-	})
-	if err != nil {
-		fmt.Fprintln(stderr, formatConfigError(err))
-		return 1
-	}
+	load := pipelinesLoader(set, *pathSettings, logger)
 	if set.TestAndExit {
-		fmt.Fprintln(stdout, "Configuration OK")
-		return 0
+		return checkPipelines(load, stdout, stderr)
 	}
+	a := agent.New(agent.Options{Load: load, Automatic: set.ReloadAutomatic, Interval: set.ReloadInterval, Logger: logger})
+	start := time.Now()
+	if err := a.Start(); err != nil {
+		var se *agent.StartError
+		if errors.As(err, &se) {
+			logger.Error("pipeline failed", "error", err)
+			return 1
+		}
+		fmt.Fprintln(stderr, formatConfigError(err))
+		return 1
+	}
+	logger.Debug("pipelines ready", "startup", time.Since(start))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -182,6 +182,15 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			logger.Info("SIGHUP received: reloading the configuration")
+			a.RequestReload()
+		}
+	}()
 	go func() {
 		sig, ok := <-sigs
 		if !ok {
@@ -192,18 +201,12 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		sig = <-sigs
 		logger.Warn("second signal: exiting now; undelivered events are not acknowledged", "signal", sig.String())
 		forced.Store(true)
-		p.ForceStop()
+		for _, r := range a.Pipelines() {
+			r.Pipeline.ForceStop()
+		}
 		os.Exit(1)
 	}()
-	start := time.Now()
-	go func() {
-		select {
-		case <-p.Started():
-			logger.Debug("pipeline ready", "startup", time.Since(start))
-		case <-ctx.Done():
-		}
-	}()
-	if err := p.Run(ctx); err != nil {
+	if err := a.Run(ctx); err != nil {
 		logger.Error("pipeline failed", "error", err)
 		return 1
 	}
@@ -211,6 +214,37 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		return 1
 	}
 	return 0
+}
+
+// checkPipelines builds every configured pipeline without starting it
+// (config.test_and_exit, sluice check).
+func checkPipelines(load agent.LoadFunc, stdout, stderr io.Writer) int {
+	specs, err := load()
+	if err != nil {
+		fmt.Fprintln(stderr, formatConfigError(err))
+		return 1
+	}
+	code := 0
+	for _, s := range specs {
+		err := s.Err
+		if err == nil {
+			var p *pipeline.Pipeline
+			if p, err = pipeline.New(s.Config, s.Settings); err == nil {
+				p.Close()
+			}
+		}
+		if err != nil {
+			if len(specs) > 1 {
+				fmt.Fprintf(stderr, "pipeline %s: ", s.ID)
+			}
+			fmt.Fprintln(stderr, formatConfigError(err))
+			code = 1
+		}
+	}
+	if code == 0 {
+		fmt.Fprintln(stdout, "Configuration OK")
+	}
+	return code
 }
 
 // loadPipeline parses the configuration the settings name, or the default
@@ -268,6 +302,13 @@ func loadPipeline(set settings.Settings, logger *slog.Logger) (*config.Pipeline,
 }
 
 func formatConfigError(err error) string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var parts []string
+		for _, e := range j.Unwrap() {
+			parts = append(parts, formatConfigError(e))
+		}
+		return strings.Join(parts, "\n")
+	}
 	var list config.ErrorList
 	if errors.As(err, &list) {
 		var b strings.Builder

@@ -34,6 +34,10 @@ type Settings struct {
 	ECSCompatibility string
 	LogLevel         string
 	LogFormat        string
+	// ReloadAutomatic and ReloadInterval are config.reload.automatic and
+	// config.reload.interval.
+	ReloadAutomatic bool
+	ReloadInterval  time.Duration
 }
 
 // Defaults returns the settings before any file or flag.
@@ -48,6 +52,7 @@ func Defaults() Settings {
 		ECSCompatibility: "v8",
 		LogLevel:         "info",
 		LogFormat:        "plain",
+		ReloadInterval:   3 * time.Second,
 	}
 }
 
@@ -119,6 +124,15 @@ var keys = []key{
 	{"pipeline.ecs_compatibility", oneOf("disabled", "v1", "v8")(func(s *Settings) *string { return &s.ECSCompatibility })},
 	{"log.level", oneOf("fatal", "error", "warn", "info", "debug", "trace")(func(s *Settings) *string { return &s.LogLevel })},
 	{"log.format", oneOf("plain", "json")(func(s *Settings) *string { return &s.LogFormat })},
+	{"config.reload.automatic", boolean(func(s *Settings) *bool { return &s.ReloadAutomatic })},
+	{"config.reload.interval", func(s *Settings, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("expected a positive duration such as 3s, got %q", v)
+		}
+		s.ReloadInterval = d
+		return nil
+	}},
 }
 
 // Logstash keys Sluice accepts but does not act on (yet); using one logs a
@@ -126,7 +140,7 @@ var keys = []key{
 var ignored = []string{
 	"pipeline.unsafe_shutdown", "pipeline.ordered", "pipeline.plugin_classloaders", "pipeline.separate_logs",
 	"pipeline.buffer.type", "path.logs", "path.plugins", "http.host", "http.port", "api.enabled", "api.http.host",
-	"api.http.port", "api.environment", "api.ssl.enabled", "config.reload.automatic", "config.reload.interval",
+	"api.http.port", "api.environment", "api.ssl.enabled",
 	"config.debug", "queue.type", "path.queue", "queue.page_capacity", "queue.max_events", "queue.max_bytes",
 	"queue.checkpoint.acks", "queue.checkpoint.writes", "queue.checkpoint.retry", "queue.drain",
 	"dead_letter_queue.enable", "dead_letter_queue.max_bytes", "dead_letter_queue.storage_policy",
