@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -126,7 +127,7 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 			fmt.Fprintf(stderr, "sluice: %v\n", err)
 			return 1
 		}
-		if settingsFile == "" {
+		if _, err := os.Stat(filepath.Join(*pathSettings, settings.PipelinesFile)); settingsFile == "" && err != nil {
 			fmt.Fprintf(stderr, "sluice: no sluice.yml or logstash.yml in %s\n", *pathSettings)
 			return 1
 		}
