@@ -224,3 +224,62 @@ func TestReloadUnderLoad(t *testing.T) {
 		})
 	}
 }
+
+// TestAutomaticReload: with -r the configuration file is watched; a change
+// reloads the pipeline, a broken change is reported once and the running
+// pipeline is kept.
+func TestAutomaticReload(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "main.conf")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(conf, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`input { generator { count => 0 } } output { null { } }`)
+	p := startSluice(t, procOpts{args: []string{"serve", "-f", conf, "-w", "1", "-r", "--config.reload.interval", "100ms"}})
+	p.waitReady()
+	write(`input { generator { count => 0 } } filter { mutate { add_tag => ["v1"] } } output { null { } }`)
+	p.waitStderr(reloadedRE, 30*time.Second)
+	write(`input { generator { count => 0 } } filter { mutate { add_tag => ["v2"] } output { null { } }`)
+	line := p.waitStderr(regexp.MustCompile(`reload failed; the running pipeline is kept`), 30*time.Second)
+	if !strings.Contains(line, "main.conf:1") {
+		t.Errorf("the failure does not name the file and line: %s", line)
+	}
+	write(`input { generator { count => 0 } } filter { mutate { add_tag => ["v3"] } } output { null { } }`)
+	p.waitFor(p.stderr, "the second reload", 30*time.Second, func(s string) (string, bool) {
+		return "", len(reloadedRE.FindAllString(s, -1)) >= 2
+	})
+	if n := strings.Count(p.stderr.String(), "reload failed"); n != 1 {
+		t.Errorf("the broken configuration was reported %d times, want once", n)
+	}
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(exitTimeout); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+}
+
+// TestCheckPipelinesYML: sluice check builds every pipeline of
+// pipelines.yml and names the broken one.
+func TestCheckPipelinesYML(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	yml := "- pipeline.id: good\n  config.string: 'input { generator { count => 1 } } output { null { } }'\n" +
+		"- pipeline.id: bad\n  config.string: 'input { generator { count => 1 } } output { nosuch { } }'\n"
+	if err := os.WriteFile(filepath.Join(dir, "pipelines.yml"), []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runSluice(t, procOpts{args: []string{"check", "--path.settings", dir}})
+	if code != 1 || !strings.Contains(stderr, "pipeline bad") || !strings.Contains(stderr, "nosuch") || strings.Contains(stderr, "pipeline good") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pipelines.yml"), []byte("- pipeline.id: good\n  pipeline.wrokers: 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runSluice(t, procOpts{args: []string{"check", "--path.settings", dir}})
+	if code != 1 || !strings.Contains(stderr, "pipelines.yml:2") || !strings.Contains(stderr, `did you mean "pipeline.workers"`) {
+		t.Fatalf("exit %d, stderr: %s", code, stderr)
+	}
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/sluicelog/sluice/agent"
@@ -24,6 +26,11 @@ func pipelineSettings(set settings.Settings, logger *slog.Logger) pipeline.Setti
 // else the default pipeline.
 func pipelinesLoader(set settings.Settings, settingsDir string, logger *slog.Logger) agent.LoadFunc {
 	single := set.PathConfig != "" || set.ConfigString != "" || settingsDir == ""
+	if single && settingsDir != "" {
+		if _, err := os.Stat(filepath.Join(settingsDir, settings.PipelinesFile)); err == nil {
+			logger.Warn("ignoring pipelines.yml: a pipeline is given with -f/-e or path.config/config.string", "dir", settingsDir)
+		}
+	}
 	var warnOnce sync.Once
 	return func() ([]agent.Spec, error) {
 		if !single {

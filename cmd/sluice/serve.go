@@ -57,6 +57,8 @@ var serveFlags = []flagSpec{
 	{"path.data", "", "path.data", "directory for state (default ./data)", false},
 	{"log.level", "", "log.level", "fatal, error, warn, info, debug or trace (default info)", false},
 	{"log.format", "", "log.format", "plain or json (default plain)", false},
+	{"config.reload.automatic", "r", "config.reload.automatic", "reload pipelines whose configuration changed (checked every config.reload.interval)", true},
+	{"config.reload.interval", "", "config.reload.interval", "how often to check the configuration for changes (default 3s)", false},
 	{"config.test_and_exit", "t", "config.test_and_exit", "check the configuration and exit", true},
 	{"config.support_escapes", "", "config.support_escapes", "process backslash escapes in quoted strings", true},
 }
@@ -128,7 +130,7 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 			return 1
 		}
 		if _, err := os.Stat(filepath.Join(*pathSettings, settings.PipelinesFile)); settingsFile == "" && err != nil {
-			fmt.Fprintf(stderr, "sluice: no sluice.yml or logstash.yml in %s\n", *pathSettings)
+			fmt.Fprintf(stderr, "sluice: no sluice.yml, logstash.yml or pipelines.yml in %s\n", *pathSettings)
 			return 1
 		}
 	}
