@@ -96,6 +96,7 @@ type Agent struct {
 	running  map[string]*managed
 	stats    map[string]*ReloadStats
 	failHash map[string]string // last hash that failed, per pipeline (automatic reload skips it)
+	finished map[string]string // hash of pipelines that finished on their own (not restarted unchanged)
 	reloadMu sync.Mutex
 	exited   chan *managed // pipelines whose Run returned
 }
@@ -106,6 +107,7 @@ type managed struct {
 	p       *pipeline.Pipeline
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when Run returned
+	decided chan struct{} // closed once start registered it or gave up
 	err     error         // Run's error, once done
 	started time.Time
 	stopped bool // stopped on purpose (reload, shutdown)
@@ -128,6 +130,7 @@ func New(opts Options) *Agent {
 		running:   map[string]*managed{},
 		stats:     map[string]*ReloadStats{},
 		failHash:  map[string]string{},
+		finished:  map[string]string{},
 		exited:    make(chan *managed, 16),
 	}
 }
@@ -259,6 +262,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.mu.Lock()
 			if a.running[id] == m && !m.stopped {
 				delete(a.running, id)
+				a.finished[id] = m.spec.Hash
 				if m.err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("pipeline %s: %w", id, m.err)
 				}
@@ -283,32 +287,45 @@ func (a *Agent) get(id string) *managed {
 // failed to.
 func (a *Agent) start(s Spec, p *pipeline.Pipeline) error {
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &managed{spec: s, p: p, cancel: cancel, done: make(chan struct{}), started: a.opts.Now()}
+	m := &managed{spec: s, p: p, cancel: cancel, done: make(chan struct{}), decided: make(chan struct{}), started: a.opts.Now()}
 	go func() {
 		err := p.Run(ctx)
 		a.mu.Lock()
 		m.err = err
 		a.mu.Unlock()
 		close(m.done)
+		<-m.decided
+		a.mu.Lock()
+		report := !m.stopped
+		a.mu.Unlock()
+		if !report {
+			return // stopped on purpose, or its start failed: the caller knows
+		}
 		select {
 		case a.exited <- m:
 		default:
 			go func() { a.exited <- m }()
 		}
 	}()
+	var err error
 	select {
 	case <-p.Started():
 	case <-m.done:
 		cancel()
-		if m.err != nil {
-			return m.err
-		}
-		// It ran and finished at once (an empty generator): started.
+		a.mu.Lock()
+		err = m.err
+		a.mu.Unlock()
+		// Without an error it ran and finished at once: it started.
 	}
 	a.mu.Lock()
-	a.running[s.ID] = m
+	if err != nil {
+		m.stopped = true
+	} else {
+		a.running[s.ID] = m
+	}
 	a.mu.Unlock()
-	return nil
+	close(m.decided)
+	return err
 }
 
 // stop stops a pipeline and waits until it delivered what it accepted.
@@ -401,6 +418,14 @@ func (a *Agent) Reload(skipKnownFailures bool) error {
 		cur := a.get(s.ID)
 		if cur != nil && cur.spec.Hash == s.Hash && s.Err == nil {
 			delete(a.failHash, s.ID)
+			continue
+		}
+		a.mu.Lock()
+		done := cur == nil && a.finished[s.ID] == s.Hash
+		a.mu.Unlock()
+		if done {
+			// It finished its work (a generator with a count, stdin at
+			// EOF); the same configuration would do it again.
 			continue
 		}
 		if skipKnownFailures && s.Hash != "" && a.failHash[s.ID] == s.Hash {

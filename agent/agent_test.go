@@ -355,3 +355,29 @@ func TestStartReportsConfigErrors(t *testing.T) {
 		t.Fatalf("%d pipelines running", n)
 	}
 }
+
+// A pipeline that finished its work is not started again by a reload
+// unless its configuration changed.
+func TestFinishedPipelineNotRestarted(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "once.json")
+	once := `input { generator { count => 5 } } output { file { path => ` + strconv.Quote(out) + ` codec => json_lines } }`
+	h := start(t, agent.Options{}, map[string]string{
+		"once":    once,
+		"forever": `input { generator { count => 0 } } output { null { } }`,
+	})
+	waitFor(t, "the finite pipeline to finish", func() bool { return h.pipeline("once") == nil })
+	if err := h.a.Reload(false); err != nil {
+		t.Fatal(err)
+	}
+	if h.pipeline("once") != nil {
+		t.Fatal("an unchanged finished pipeline was started again")
+	}
+	if n := len(readEvents(t, out)); n != 5 {
+		t.Fatalf("%d events, want 5", n)
+	}
+	h.c.set("once", strings.Replace(once, "count => 5", "count => 3", 1))
+	if err := h.a.Reload(false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the changed pipeline to run", func() bool { return len(readEvents(t, out)) == 8 })
+}
