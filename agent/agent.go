@@ -97,6 +97,7 @@ type Agent struct {
 	stats    map[string]*ReloadStats
 	failHash map[string]string // last hash that failed, per pipeline (automatic reload skips it)
 	finished map[string]string // hash of pipelines that finished on their own (not restarted unchanged)
+	live     map[*managed]bool // every pipeline whose Run has not returned, stopping ones included
 	reloadMu sync.Mutex
 	exited   chan *managed // pipelines whose Run returned
 }
@@ -131,6 +132,7 @@ func New(opts Options) *Agent {
 		stats:     map[string]*ReloadStats{},
 		failHash:  map[string]string{},
 		finished:  map[string]string{},
+		live:      map[*managed]bool{},
 		exited:    make(chan *managed, 16),
 	}
 }
@@ -157,6 +159,18 @@ func (a *Agent) Reloads() map[string]ReloadStats {
 		out[id] = *s
 	}
 	return out
+}
+
+// ForceStop makes every pipeline, including those being stopped by a
+// reload, give up on undelivered events (a second shutdown signal): their
+// outputs stop retrying, so stopping finishes quickly. Undelivered events
+// are not acknowledged.
+func (a *Agent) ForceStop() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for m := range a.live {
+		m.p.ForceStop()
+	}
 }
 
 // RequestReload asks Run to reload (SIGHUP). It does not wait; repeated
@@ -288,10 +302,14 @@ func (a *Agent) get(id string) *managed {
 func (a *Agent) start(s Spec, p *pipeline.Pipeline) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &managed{spec: s, p: p, cancel: cancel, done: make(chan struct{}), decided: make(chan struct{}), started: a.opts.Now()}
+	a.mu.Lock()
+	a.live[m] = true
+	a.mu.Unlock()
 	go func() {
 		err := p.Run(ctx)
 		a.mu.Lock()
 		m.err = err
+		delete(a.live, m)
 		a.mu.Unlock()
 		close(m.done)
 		<-m.decided

@@ -381,3 +381,29 @@ func TestFinishedPipelineNotRestarted(t *testing.T) {
 	}
 	waitFor(t, "the changed pipeline to run", func() bool { return len(readEvents(t, out)) == 8 })
 }
+
+// A pipeline that cannot deliver holds its shutdown until ForceStop.
+func TestForceStop(t *testing.T) {
+	c := &confs{m: map[string]string{
+		"stuck": `input { generator { count => 1 } } output { pipeline { send_to => ["force-nobody"] } }`,
+	}}
+	a := agent.New(agent.Options{Load: c.load, Logger: quiet, Automatic: true})
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	cancel()
+	select {
+	case <-done:
+		t.Fatal("stopped although its event was not delivered")
+	case <-time.After(100 * time.Millisecond):
+	}
+	a.ForceStop()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("ForceStop did not end the shutdown")
+	}
+}

@@ -204,9 +204,7 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		sig = <-sigs
 		logger.Warn("second signal: exiting now; undelivered events are not acknowledged", "signal", sig.String())
 		forced.Store(true)
-		for _, r := range a.Pipelines() {
-			r.Pipeline.ForceStop()
-		}
+		a.ForceStop()
 		os.Exit(1)
 	}()
 	if err := a.Run(ctx); err != nil {

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/internal/pipebus"
@@ -37,8 +39,9 @@ const description = "Sends a copy of every event to each address in `send_to`, w
 	"pipelines send to one address).\n\n" +
 	"A write counts as delivered only once every receiving pipeline delivered the events through its own " +
 	"outputs, so acknowledgements (beats, http, the persisted queue) run end to end. When the receiving " +
-	"pipeline stops before delivering, the write is retried (an event can then arrive twice, never zero " +
-	"times).\n\n" +
+	"pipeline stops before delivering, the send to that address is retried (an event can then arrive " +
+	"twice at that address, never zero times); addresses that delivered are not sent to again. Addresses are " +
+	"sent to in parallel.\n\n" +
 	"With `ensure_delivery => true` (the default) a write waits while an address has no listener, for example " +
 	"while the receiving pipeline reloads; this holds the sending pipeline back (backpressure) and, after a " +
 	"typo in an address, stops it: the wait is logged. With `false` events for an address " +
@@ -94,28 +97,61 @@ func (o *Output) Init(ctx *plugin.Context) error {
 // listener (ensure_delivery => false).
 func (o *Output) Dropped() int64 { return o.dropped.Load() }
 
-// Write sends events to every address and returns once each receiving
-// pipeline delivered them.
+// Write sends events to every address at once and returns once each
+// receiving pipeline delivered them. An address that fails (its pipeline
+// stopped before delivering, or is stopping) is retried on its own, so the
+// addresses that delivered do not get the events twice.
 func (o *Output) Write(ctx context.Context, events []*event.Event) error {
-	// Failed addresses are retried as a whole batch by the engine; an
-	// address that already delivered then gets the events again
-	// (at least once).
-	for _, addr := range o.SendTo {
-		dropped, err := o.sendLogged(ctx, addr, events)
-		if err != nil {
-			return err
-		}
-		if dropped > 0 {
-			total := o.dropped.Add(int64(dropped))
-			o.log.Warn("no pipeline listens on the address: events dropped (ensure_delivery is false)",
-				"address", addr, "dropped", dropped, "dropped_total", total)
-		}
+	if len(o.SendTo) == 1 {
+		return o.sendRetrying(ctx, o.SendTo[0], events)
 	}
-	return nil
+	errs := make([]error, len(o.SendTo))
+	var wg sync.WaitGroup
+	for i, addr := range o.SendTo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = o.sendRetrying(ctx, addr, events)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
-// sendLogged sends, logging while it waits for a listener.
-func (o *Output) sendLogged(ctx context.Context, addr string, events []*event.Event) (int, error) {
+// sendRetrying sends to one address until it delivered or ctx is done.
+func (o *Output) sendRetrying(ctx context.Context, addr string, events []*event.Event) error {
+	backoff := minBackoff
+	for {
+		dropped, err := o.send(ctx, addr, events)
+		if err == nil {
+			if dropped > 0 {
+				total := o.dropped.Add(int64(dropped))
+				o.log.Warn("no pipeline listens on the address: events dropped (ensure_delivery is false)",
+					"address", addr, "dropped", dropped, "dropped_total", total)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		o.log.Warn("sending to a pipeline failed; retrying", "address", addr, "error", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// Backoff between retries of one address (its pipeline is stopping).
+const (
+	minBackoff = 10 * time.Millisecond
+	maxBackoff = time.Second
+)
+
+// send sends once, logging while it waits for a listener.
+func (o *Output) send(ctx context.Context, addr string, events []*event.Event) (int, error) {
 	if !o.EnsureDelivery || o.bus.Listening(addr) {
 		return o.bus.Send(ctx, addr, events, o.EnsureDelivery)
 	}

@@ -4,17 +4,20 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/sluicelog/sluice/agent"
 	"github.com/sluicelog/sluice/config"
+	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/internal/pipebus"
 	"github.com/sluicelog/sluice/pipeline"
 	_ "github.com/sluicelog/sluice/plugins/all"
@@ -248,5 +251,52 @@ func TestSettingsErrors(t *testing.T) {
 		if _, err := pipeline.New(cfg, pipeline.Settings{Logger: quiet}); err == nil {
 			t.Errorf("%s: accepted", src)
 		}
+	}
+}
+
+// A forked path where one receiver refuses once: only that address is
+// sent to again; the other gets every event exactly once.
+func TestFailedAddressRetriedAlone(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]int{}
+	refused := false
+	recv := func(addr string) pipebus.Receiver {
+		return func(_ context.Context, events []*event.Event, ack func()) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if addr == "flaky-addr" && !refused {
+				refused = true
+				return errors.New("stopping")
+			}
+			got[addr] += len(events)
+			ack()
+			return nil
+		}
+	}
+	for _, addr := range []string{"steady-addr", "flaky-addr"} {
+		l, err := pipebus.Default.Listen(addr, "test", recv(addr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+	}
+	cfg, err := config.ParseString("t.conf", `input { generator { count => 30 } }
+output { pipeline { send_to => ["steady-addr", "flaky-addr"] } }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pipeline.New(cfg, pipeline.Settings{Workers: 1, BatchSize: 10, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !refused || got["steady-addr"] != 30 || got["flaky-addr"] != 30 {
+		t.Fatalf("received %v (refused once: %v); want 30 at each address", got, refused)
 	}
 }
