@@ -195,6 +195,15 @@ func (a *Agent) Start() error {
 	}
 	var errs []error
 	built := map[string]*pipeline.Pipeline{}
+	owner := map[string]string{}
+	for _, s := range specs {
+		for _, addr := range listenAddresses(s.Config) {
+			if o, ok := owner[addr]; ok && o != s.ID {
+				errs = append(errs, fmt.Errorf("pipeline %s: pipeline input address %q is also used by pipeline %s", s.ID, addr, o))
+			}
+			owner[addr] = s.ID
+		}
+	}
 	for _, s := range specs {
 		if s.Err != nil {
 			errs = append(errs, fmt.Errorf("pipeline %s: %w", s.ID, s.Err))
@@ -289,6 +298,13 @@ func (a *Agent) Run(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// listens reports whether the running pipeline id has a pipeline input on
+// addr.
+func (a *Agent) listens(id, addr string) bool {
+	m := a.get(id)
+	return m != nil && slices.Contains(listenAddresses(m.spec.Config), addr)
 }
 
 func (a *Agent) get(id string) *managed {
@@ -429,10 +445,22 @@ func (a *Agent) Reload(skipKnownFailures bool) error {
 		return err
 	}
 	delete(a.failHash, "")
+	// Removed pipelines stop first: their addresses and ports are free for
+	// the others.
 	want := map[string]bool{}
-	var errs []error
 	for _, s := range specs {
 		want[s.ID] = true
+	}
+	for _, r := range a.Pipelines() {
+		if !want[r.ID] {
+			if m := a.get(r.ID); m != nil {
+				a.log.Info("reload: pipeline removed from the configuration; stopping it", "pipeline", r.ID)
+				a.stop(m)
+			}
+		}
+	}
+	var errs []error
+	for _, s := range specs {
 		cur := a.get(s.ID)
 		if cur != nil && cur.spec.Hash == s.Hash && s.Err == nil {
 			delete(a.failHash, s.ID)
@@ -456,14 +484,6 @@ func (a *Agent) Reload(skipKnownFailures bool) error {
 			delete(a.failHash, s.ID)
 		}
 	}
-	for _, r := range a.Pipelines() {
-		if !want[r.ID] {
-			if m := a.get(r.ID); m != nil {
-				a.log.Info("reload: pipeline removed from the configuration; stopping it", "pipeline", r.ID)
-				a.stop(m)
-			}
-		}
-	}
 	return errors.Join(errs...)
 }
 
@@ -481,6 +501,13 @@ func (a *Agent) apply(cur *managed, s Spec) error {
 	}
 	if s.Err != nil {
 		return fail(s.Err)
+	}
+	for _, addr := range listenAddresses(s.Config) {
+		for _, r := range a.Pipelines() {
+			if r.ID != s.ID && a.listens(r.ID, addr) {
+				return fail(fmt.Errorf("pipeline input address %q is used by pipeline %s", addr, r.ID))
+			}
+		}
 	}
 	next, err := pipeline.New(s.Config, s.Settings)
 	if err != nil {

@@ -407,3 +407,21 @@ func TestForceStop(t *testing.T) {
 		t.Fatal("ForceStop did not end the shutdown")
 	}
 }
+
+// Two pipelines may not listen on one address.
+func TestAddressConflict(t *testing.T) {
+	in := `input { pipeline { address => "conflict-addr" } } output { null { } }`
+	c := &confs{m: map[string]string{"a": in, "b": in}}
+	a := agent.New(agent.Options{Load: c.load, Logger: quiet})
+	if err := a.Start(); err == nil || !strings.Contains(err.Error(), `"conflict-addr" is also used by pipeline a`) {
+		t.Fatalf("err = %v", err)
+	}
+	h := start(t, agent.Options{}, map[string]string{"a": in})
+	h.c.set("b", in)
+	if err := h.a.Reload(false); err == nil || !strings.Contains(err.Error(), "used by pipeline a") {
+		t.Fatalf("reload err = %v", err)
+	}
+	if st := h.a.Reloads()["b"]; st.Failures != 1 {
+		t.Errorf("b reloads = %+v", st)
+	}
+}
