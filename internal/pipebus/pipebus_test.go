@@ -106,3 +106,31 @@ func TestReceiverRefuses(t *testing.T) {
 		t.Fatal("a refused send reported success")
 	}
 }
+
+// BenchmarkSend measures a 125-event batch crossing the bus (copies,
+// push, acknowledgement).
+func BenchmarkSend(b *testing.B) {
+	bus := New()
+	l, err := bus.Listen("bench", "down", func(_ context.Context, _ []*event.Event, ack func()) error {
+		ack()
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	batch := make([]*event.Event, 125)
+	for i := range batch {
+		e := event.NewMessage(`127.0.0.1 - - [24/Nov/2026:08:00:00 +0000] "GET / HTTP/1.1" 200 512`)
+		e.Fields()["host"] = map[string]any{"name": "web-1"}
+		batch[i] = e
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := bus.Send(context.Background(), "bench", batch, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "events/s")
+}
