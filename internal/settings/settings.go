@@ -40,6 +40,10 @@ type Settings struct {
 	APIEnabled bool
 	APIHost    string
 	APIPort    string
+	// ReloadAutomatic and ReloadInterval are config.reload.automatic and
+	// config.reload.interval.
+	ReloadAutomatic bool
+	ReloadInterval  time.Duration
 }
 
 // Defaults returns the settings before any file or flag.
@@ -57,6 +61,7 @@ func Defaults() Settings {
 		APIEnabled:       true,
 		APIHost:          "127.0.0.1",
 		APIPort:          "9600-9700",
+		ReloadInterval:   3 * time.Second,
 	}
 }
 
@@ -134,6 +139,15 @@ var keys = []key{
 	// Logstash's older names for api.http.*.
 	{"http.host", str(func(s *Settings) *string { return &s.APIHost })},
 	{"http.port", ports(func(s *Settings) *string { return &s.APIPort })},
+	{"config.reload.automatic", boolean(func(s *Settings) *bool { return &s.ReloadAutomatic })},
+	{"config.reload.interval", func(s *Settings, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("expected a positive duration such as 3s, got %q", v)
+		}
+		s.ReloadInterval = d
+		return nil
+	}},
 }
 
 var portsRE = regexp.MustCompile(`^\s*[0-9]{1,5}\s*(-\s*[0-9]{1,5}\s*)?$`)
@@ -153,7 +167,7 @@ func ports(f func(*Settings) *string) func(*Settings, string) error {
 // warning instead of failing, so an existing logstash.yml still loads.
 var ignored = []string{
 	"pipeline.unsafe_shutdown", "pipeline.ordered", "pipeline.plugin_classloaders", "pipeline.separate_logs",
-	"pipeline.buffer.type", "path.logs", "path.plugins", "api.environment", "api.ssl.enabled", "config.reload.automatic", "config.reload.interval",
+	"pipeline.buffer.type", "path.logs", "path.plugins", "api.environment", "api.ssl.enabled",
 	"config.debug", "queue.type", "path.queue", "queue.page_capacity", "queue.max_events", "queue.max_bytes",
 	"queue.checkpoint.acks", "queue.checkpoint.writes", "queue.checkpoint.retry", "queue.drain",
 	"dead_letter_queue.enable", "dead_letter_queue.max_bytes", "dead_letter_queue.storage_policy",
