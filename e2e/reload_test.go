@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -239,8 +240,10 @@ func TestAutomaticReload(t *testing.T) {
 		}
 	}
 	write(`input { generator { count => 0 } } output { null { } }`)
-	p := startSluice(t, procOpts{args: []string{"serve", "-f", conf, "-w", "1", "-r", "--config.reload.interval", "100ms"}})
+	p := startSluice(t, procOpts{args: []string{"serve", "-f", conf, "-w", "1", "-r", "--config.reload.interval", "100ms", "--api.http.port", "0"}})
 	p.waitReady()
+	apiLine := p.waitStderr(regexp.MustCompile(`monitoring API listening" address=(\S+)`), 30*time.Second)
+	base := regexp.MustCompile(`address=(\S+)`).FindStringSubmatch(apiLine)[1]
 	write(`input { generator { count => 0 } } filter { mutate { add_tag => ["v1"] } } output { null { } }`)
 	p.waitStderr(reloadedRE, 30*time.Second)
 	write(`input { generator { count => 0 } } filter { mutate { add_tag => ["v2"] } output { null { } }`)
@@ -254,6 +257,30 @@ func TestAutomaticReload(t *testing.T) {
 	})
 	if n := strings.Count(p.stderr.String(), "reload failed"); n != 1 {
 		t.Errorf("the broken configuration was reported %d times, want once", n)
+	}
+	// The monitoring API follows the reloads: the running pipeline is the
+	// new one, and the counts survived the swaps.
+	var st struct {
+		Pipelines map[string]struct {
+			Events  map[string]int64
+			Reloads struct {
+				Successes, Failures int64
+				LastError           *struct{ Message string } `json:"last_error"`
+			}
+		}
+	}
+	if err := json.Unmarshal(apiGet(t, base, "/_node/stats/pipelines/main"), &st); err != nil {
+		t.Fatal(err)
+	}
+	r := st.Pipelines["main"].Reloads
+	if r.Successes != 2 || r.Failures != 1 || r.LastError == nil || !strings.Contains(r.LastError.Message, "main.conf:1") {
+		t.Errorf("reloads = %+v, want 2 successes, 1 failure naming main.conf:1", r)
+	}
+	var pl struct {
+		Pipelines map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(apiGet(t, base, "/_node/pipelines"), &pl); err != nil || len(pl.Pipelines) != 1 {
+		t.Errorf("/_node/pipelines lists %d pipelines (%v), want only main", len(pl.Pipelines), err)
 	}
 	p.signal(syscall.SIGTERM)
 	if code := p.wait(exitTimeout); code != 0 {
