@@ -43,6 +43,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/uuid"
 
 	// Outputs.
+	_ "github.com/sluicelog/sluice/plugins/outputs/elasticsearch"
 	_ "github.com/sluicelog/sluice/plugins/outputs/file"
 	_ "github.com/sluicelog/sluice/plugins/outputs/null"
 	_ "github.com/sluicelog/sluice/plugins/outputs/stdout"
