@@ -30,6 +30,11 @@ public class SluiceSearchNode {
                     put.invoke(sb, "discovery.type", "single-node");
                     put.invoke(sb, "cluster.routing.allocation.disk.threshold_enabled", "false");
                     put.invoke(sb, "action.auto_create_index", "true");
+                    // The runner leaves out the ingest role; the output's
+                    // pipeline setting needs it.
+                    Method putList = sb.getClass().getMethod("putList", String.class, String[].class);
+                    String manager = flavor.equals("opensearch") ? "cluster_manager" : "master";
+                    putList.invoke(sb, "node.roles", (Object) new String[] {manager, "data", "ingest"});
                     return null;
                 });
         runnerClass.getMethod("setMaxHttpPort", int.class).invoke(runner, 65535);
