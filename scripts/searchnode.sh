@@ -72,8 +72,11 @@ freeport() {
 }
 
 portfree() {
+	# SO_REUSEADDR as the JVM binds: connections of the node's previous run
+	# in TIME_WAIT do not make its port unusable.
 	python3 -c 'import socket,sys
 s=socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try: s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError: sys.exit(1)' "$1"
 }
