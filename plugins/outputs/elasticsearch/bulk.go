@@ -163,6 +163,11 @@ func (o *Output) sendChunk(ctx context.Context, b *batch, events []*event.Event,
 	if err != nil {
 		return fmt.Errorf("bulk request: %w", err)
 	}
+	if noErrors(resp) {
+		// The usual case: every item succeeded; no need to read the items.
+		o.stats.Indexed.Add(int64(len(chunk)))
+		return nil
+	}
 	var r bulkResponse
 	if err := json.Unmarshal(resp, &r); err != nil {
 		return fmt.Errorf("bulk answer is not JSON: %w", err)
@@ -189,6 +194,19 @@ func (o *Output) sendChunk(ctx context.Context, b *batch, events []*event.Event,
 		}
 	}
 	return nil
+}
+
+// noErrors reports whether a bulk answer starts with `"errors":false`
+// among its first keys (took, ingest_took, errors), as Elasticsearch and
+// OpenSearch write them.
+func noErrors(resp []byte) bool {
+	head := resp[:min(len(resp), 128)]
+	i := bytes.Index(head, []byte(`"errors":`))
+	if i < 0 {
+		return false
+	}
+	rest := bytes.TrimLeft(head[i+len(`"errors":`):], " ")
+	return bytes.HasPrefix(rest, []byte("false")) && bytes.Count(head[:i], []byte("{")) == 1
 }
 
 func sumLen(items []item, chunk []int) int {

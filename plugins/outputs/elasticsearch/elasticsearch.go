@@ -420,6 +420,10 @@ func parseHost(h string, ssl bool, path string) (*url.URL, error) {
 func (o *Output) Close() error {
 	if o.client != nil {
 		o.client.close()
+		st := &o.stats
+		o.log.Info("elasticsearch output closed", "indexed", st.Indexed.Load(), "conflicts", st.Conflicts.Load(),
+			"dead_lettered", st.DeadLettered.Load(), "dropped", st.Dropped.Load(), "retried", st.Retried.Load(),
+			"requests", st.Requests.Load())
 	}
 	return nil
 }
