@@ -163,23 +163,17 @@ func (o *Output) sendChunk(ctx context.Context, b *batch, events []*event.Event,
 	if err != nil {
 		return fmt.Errorf("bulk request: %w", err)
 	}
-	if noErrors(resp) {
-		// The usual case: every item succeeded; no need to read the items.
+	results, err := parseBulkResponse(resp, len(chunk))
+	if err != nil {
+		return err
+	}
+	if results == nil {
+		// The usual case: every item succeeded.
 		o.stats.Indexed.Add(int64(len(chunk)))
 		return nil
 	}
-	var r bulkResponse
-	if err := json.Unmarshal(resp, &r); err != nil {
-		return fmt.Errorf("bulk answer is not JSON: %w", err)
-	}
-	if len(r.Items) != len(chunk) {
-		return fmt.Errorf("bulk answer has %d items for %d actions", len(r.Items), len(chunk))
-	}
 	for i, k := range chunk {
-		var res bulkItemResponse
-		for _, v := range r.Items[i] {
-			res = v
-		}
+		res := results[i]
 		ev := events[b.items[k].ev]
 		switch s := res.Status; {
 		case s >= 200 && s <= 299:
@@ -194,6 +188,35 @@ func (o *Output) sendChunk(ctx context.Context, b *batch, events []*event.Event,
 		}
 	}
 	return nil
+}
+
+// parseBulkResponse reads a _bulk answer for n actions: nil when every
+// item succeeded (the answer says `"errors":false`), else each item's
+// status and error in order.
+func parseBulkResponse(resp []byte, n int) ([]bulkItemResponse, error) {
+	if noErrors(resp) {
+		return nil, nil
+	}
+	var r bulkResponse
+	if err := json.Unmarshal(resp, &r); err != nil {
+		return nil, fmt.Errorf("bulk answer is not JSON: %w", err)
+	}
+	if len(r.Items) != n {
+		return nil, fmt.Errorf("bulk answer has %d items for %d actions", len(r.Items), n)
+	}
+	out := make([]bulkItemResponse, n)
+	for i, it := range r.Items {
+		if len(it) != 1 {
+			return nil, fmt.Errorf("bulk answer item %d has %d actions, want 1", i, len(it))
+		}
+		for _, v := range it {
+			out[i] = v
+		}
+		if out[i].Status < 100 || out[i].Status > 599 {
+			return nil, fmt.Errorf("bulk answer item %d has status %d", i, out[i].Status)
+		}
+	}
+	return out, nil
 }
 
 // noErrors reports whether a bulk answer starts with `"errors":false`
