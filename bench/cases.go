@@ -56,7 +56,7 @@ type result struct {
 	// EventsPerSec over it.
 	CeilingEventsPerSec float64 `json:"ceiling_events_per_sec,omitempty"`
 	CeilingRatio        float64 `json:"ceiling_ratio,omitempty"`
-	Source          string   `json:"source,omitempty"`
+	Source              string  `json:"source,omitempty"`
 }
 
 // startup is the startup case's distribution, in milliseconds.
