@@ -45,6 +45,11 @@ resolve() {
 	command -v mvn >/dev/null || die "mvn is needed to fetch $group:$artifact:$version"
 	local pom=$cache/pom-$flavor
 	mkdir -p "$pom"
+	# One Maven at a time: make test resolves both flavors at once, and two
+	# Mavens downloading into ~/.m2 together can corrupt it.
+	exec 9>"$cache/.resolve.lock"
+	flock 9
+	[ -f "$lib/.complete" ] && { exec 9>&-; return 0; }
 	cat >"$pom/pom.xml" <<EOF
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -58,6 +63,7 @@ EOF
 	(cd "$pom" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DoutputDirectory="$lib.tmp") >&2 ||
 		die "mvn could not resolve $group:$artifact:$version"
 	rm -rf "$lib" && mv "$lib.tmp" "$lib" && touch "$lib/.complete"
+	exec 9>&-
 }
 
 compile() {
