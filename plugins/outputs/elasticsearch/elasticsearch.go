@@ -149,7 +149,6 @@ type Output struct {
 	CACert                 string // opensearch: cacert
 	LegacyTemplate         bool   // opensearch: legacy_template
 	settingsRef            *plugin.Settings
-	dataStreamExplicitlyOn bool
 
 	pctx       *plugin.Context
 	log        *slog.Logger
@@ -319,7 +318,6 @@ func (o *Output) Init(ctx *plugin.Context) error {
 				o.log.Warn("setting ignored with data_stream => true", "setting", n)
 			}
 		}
-		o.dataStreamExplicitlyOn = true
 	}
 	for _, v := range []struct{ name, val string }{{"data_stream_dataset", o.DataStreamDataset}, {"data_stream_namespace", o.DataStreamNamespace}} {
 		if v.val == "" || strings.ContainsAny(v.val, `\/*?"<>| ,#:-`) || strings.ToLower(v.val) != v.val {
