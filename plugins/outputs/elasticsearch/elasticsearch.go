@@ -139,16 +139,16 @@ type Output struct {
 	TemplateOverwrite     bool
 	TemplateAPI           string
 
-	SSLEnabled             bool
-	SSLCertificateAuths    []string
-	SSLVerificationMode    string
-	SSLCertificate         string
-	SSLKey                 string
-	SSLSupportedProtocols  []string
-	SSLCertVerification    bool   // opensearch: ssl_certificate_verification
-	CACert                 string // opensearch: cacert
-	LegacyTemplate         bool   // opensearch: legacy_template
-	settingsRef            *plugin.Settings
+	SSLEnabled            bool
+	SSLCertificateAuths   []string
+	SSLVerificationMode   string
+	SSLCertificate        string
+	SSLKey                string
+	SSLSupportedProtocols []string
+	SSLCertVerification   bool   // opensearch: ssl_certificate_verification
+	CACert                string // opensearch: cacert
+	LegacyTemplate        bool   // opensearch: legacy_template
+	settingsRef           *plugin.Settings
 
 	pctx       *plugin.Context
 	log        *slog.Logger
