@@ -59,6 +59,7 @@ func (o *Output) Write(ctx context.Context, events []*event.Event) error {
 	if err := o.setup(ctx); err != nil {
 		return err
 	}
+	o.pool.resurrectInBackground(o.client.bg)
 	b := batchPool.Get().(*batch)
 	defer func() {
 		b.enc, b.items, b.pending, b.retry, b.body = b.enc[:0], b.items[:0], b.pending[:0], b.retry[:0], b.body[:0]

@@ -40,6 +40,7 @@ type hostPool struct {
 	check          func(ctx context.Context, h *host) error
 	log            *slog.Logger
 	now            func() time.Time
+	bgRunning      bool
 }
 
 // errNoLiveHost means every host is dead and none is due for a check.
@@ -132,8 +133,44 @@ func (p *hostPool) resurrect(ctx context.Context) {
 	}
 }
 
+// resurrectInBackground starts a health check of the dead hosts that are
+// due, unless one runs: a dead host comes back even while the live ones
+// serve every request.
+func (p *hostPool) resurrectInBackground(ctx context.Context) {
+	p.mu.Lock()
+	now := p.now()
+	due := false
+	for _, h := range p.hosts {
+		if h.dead && !h.checking && !now.Before(h.nextCheck) {
+			due = true
+		}
+	}
+	if !due || p.bgRunning {
+		p.mu.Unlock()
+		return
+	}
+	p.bgRunning = true
+	p.mu.Unlock()
+	go func() {
+		p.resurrect(ctx)
+		p.mu.Lock()
+		p.bgRunning = false
+		p.mu.Unlock()
+	}()
+}
+
+// alive reports whether h is in the rotation.
+func (p *hostPool) alive(h *host) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !h.dead
+}
+
 // client sends requests to the pool's hosts.
 type client struct {
+	// bg is cancelled at close: it bounds background health checks.
+	bg       context.Context
+	stop     context.CancelFunc
 	http     *http.Client
 	pool     *hostPool
 	auth     string // Authorization header value
@@ -197,10 +234,14 @@ func newClient(o *Output, hosts []*url.URL, tlsOpts *netutil.TLSOptions) (*clien
 	}
 	pool.check = c.healthcheck
 	c.pool = pool
+	c.bg, c.stop = context.WithCancel(context.Background())
 	return c, nil
 }
 
-func (c *client) close() { c.http.CloseIdleConnections() }
+func (c *client) close() {
+	c.stop()
+	c.http.CloseIdleConnections()
+}
 
 // connError marks an error as the host's fault (it did not answer): the
 // host is marked dead and the request goes elsewhere.

@@ -373,7 +373,17 @@ func TestDeadHostSkippedAndRechecked(t *testing.T) {
 	nowMu.Lock()
 	now = now.Add(6 * time.Second)
 	nowMu.Unlock()
-	o.pool.resurrect(ctx)
+	// The next Write starts a health check in the background; a rejoins.
+	if err := o.Write(ctx, messages("trigger", 1)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !o.pool.alive(o.pool.hosts[0]) {
+		if time.Now().After(deadline) {
+			t.Fatal("the recovered host was not brought back by a health check")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	for i := 0; i < 4; i++ {
 		if err := o.Write(ctx, messages(fmt.Sprint("back", i, "-"), 1)); err != nil {
 			t.Fatal(err)
