@@ -401,18 +401,27 @@ func (o *Output) trySetup(ctx context.Context) error {
 	if !o.ManageTemplate {
 		return nil
 	}
-	if o.useDS {
-		if si.distribution == "opensearch" {
-			return o.installTemplate(ctx, true, "sluice-"+o.DataStreamType+"-data-stream", dataStreamTemplate(o.DataStreamType))
+	switch {
+	case o.useDS && si.distribution == "opensearch":
+		err = o.installTemplate(ctx, true, "sluice-"+o.DataStreamType+"-data-stream", dataStreamTemplate(o.DataStreamType))
+	case o.useDS:
+		// Elasticsearch has built-in data stream templates.
+	default:
+		composable := o.composable(si)
+		tpl := o.templateJS
+		if tpl == nil {
+			tpl = defaultTemplate(o.Index, o.pctx.ECS(), composable)
 		}
-		return nil // Elasticsearch has built-in data stream templates
+		err = o.installTemplate(ctx, composable, o.TemplateName, tpl)
 	}
-	composable := o.composable(si)
-	tpl := o.templateJS
-	if tpl == nil {
-		tpl = defaultTemplate(o.Index, o.pctx.ECS(), composable)
+	var ce *connError
+	if err != nil && !errors.As(err, &ce) {
+		// Refused (no privilege to manage templates, a bad template): as
+		// Logstash, say so and index without it.
+		o.log.Error("cannot install the index template; events are sent without it", "error", err)
+		return nil
 	}
-	return o.installTemplate(ctx, composable, o.TemplateName, tpl)
+	return err
 }
 
 func (o *Output) composable(si serverInfo) bool {
@@ -465,12 +474,6 @@ func (o *Output) installTemplate(ctx context.Context, composable bool, name stri
 		}
 	}
 	if _, _, _, err := o.client.do(ctx, http.MethodPut, path, body, false, "application/json"); err != nil {
-		var se *statusError
-		if errors.As(err, &se) && se.status == http.StatusBadRequest {
-			// A template the server refuses will not get better: say so and go on.
-			o.log.Error("the server refused the index template; events are sent without it", "template", name, "error", err)
-			return nil
-		}
 		return fmt.Errorf("PUT %s: %w", path, err)
 	}
 	o.log.Info("installed index template", "template", name, "api", api)

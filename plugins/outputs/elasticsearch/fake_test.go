@@ -608,3 +608,25 @@ func TestParseServerInfo(t *testing.T) {
 		}
 	}
 }
+
+// A template the cluster refuses (no privilege) does not stop indexing.
+func TestTemplateRefusedIndexesAnyway(t *testing.T) {
+	f := newFakeNode(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "_template") {
+			http.Error(w, `{"error":"security_exception","status":403}`, http.StatusForbidden)
+			return
+		}
+		f.serve(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	o, _ := build(t, "elasticsearch", fmt.Sprintf(`hosts => [%q]`, srv.URL))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := o.Write(ctx, messages("m", 2)); err != nil {
+		t.Fatal(err)
+	}
+	if f.docCount("m1") != 1 {
+		t.Fatal("not indexed")
+	}
+}
