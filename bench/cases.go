@@ -51,7 +51,12 @@ type result struct {
 	// percent of the whole machine: well above zero, the numbers are noisy.
 	OtherCPUPercent float64  `json:"other_cpu_percent"`
 	Warnings        []string `json:"warnings,omitempty"`
-	Source          string   `json:"source,omitempty"`
+	// CeilingEventsPerSec is, for output cases, what the destination takes
+	// from a plain client sending the same requests; CeilingRatio is
+	// EventsPerSec over it.
+	CeilingEventsPerSec float64 `json:"ceiling_events_per_sec,omitempty"`
+	CeilingRatio        float64 `json:"ceiling_ratio,omitempty"`
+	Source              string  `json:"source,omitempty"`
 }
 
 // startup is the startup case's distribution, in milliseconds.
@@ -154,6 +159,12 @@ var cases = []benchCase{
 	{
 		name: "generator_to_null_mutate_cond", defaultEvents: 1_000_000,
 		run: runGenerator,
+	},
+	{
+		name: "generator_to_elasticsearch", defaultEvents: 200_000,
+		target: ">= 90% of the node's ceiling",
+		met:    func(r result) bool { return r.CeilingRatio >= 0.9 },
+		run:    runGeneratorToElasticsearch,
 	},
 	{
 		name:   "startup",

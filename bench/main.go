@@ -222,6 +222,12 @@ func printReport(w io.Writer, rep report) {
 			mib, r.PeakRSSMiB, r.CPUSeconds, r.CPUSeconds*1e6/float64(max(r.Events, 1)), gen, r.OtherCPUPercent, targetText(r))
 	}
 	tw.Flush()
+	for _, r := range rep.Results {
+		if r.CeilingEventsPerSec > 0 {
+			fmt.Fprintf(w, "%s: the node's ceiling (same bulk bodies from a plain HTTP client) %.0f events/s; sluice reaches %.0f%% of it\n",
+				r.Case, r.CeilingEventsPerSec, 100*r.CeilingRatio)
+		}
+	}
 	fmt.Fprintln(w, "(sluice CPU: user+system seconds of the sluice process, start to exit; other CPU %: what other processes used of the machine during the run: well above 0, the timings are noisy; CPU µs/event less so, though it too moves with GC pacing)")
 	if su != nil {
 		s := su.Startup

@@ -9,6 +9,22 @@ step() { printf '\n== %s\n' "$*"; }
 step "go mod download"
 go mod download
 
+step "OpenSearch and Elasticsearch nodes for the elasticsearch output (scripts/searchnode.sh), starting in the background"
+# The nodes start while vet and the Python tests run; the Go tests get
+# their URLs and fail (not skip) without them. They are stopped at exit.
+mkdir -p .cache/searchnode
+searchnode_pids=()
+for flavor in opensearch elasticsearch; do
+  scripts/searchnode.sh start "$flavor" >".cache/searchnode/$flavor.url" 2>".cache/searchnode/$flavor.start.log" &
+  searchnode_pids+=("$flavor:$!")
+done
+stop_searchnodes() {
+  for n in opensearch elasticsearch opensearch-restart; do
+    scripts/searchnode.sh stop "${n%-restart}" "$n" >/dev/null 2>&1 || true
+  done
+}
+trap stop_searchnodes EXIT
+
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then
@@ -34,6 +50,18 @@ fi
 
 step "rsyslog for the syslog input's interoperability test (scripts/rsyslog.sh)"
 scripts/rsyslog.sh
+
+step "waiting for the search nodes"
+for fp in "${searchnode_pids[@]}"; do
+  flavor=${fp%%:*}
+  if ! wait "${fp#*:}"; then
+    cat ".cache/searchnode/$flavor.start.log"; echo "could not start $flavor"; exit 1
+  fi
+done
+SLUICE_OPENSEARCH_URL=$(cat .cache/searchnode/opensearch.url)
+SLUICE_ELASTICSEARCH_URL=$(cat .cache/searchnode/elasticsearch.url)
+export SLUICE_OPENSEARCH_URL SLUICE_ELASTICSEARCH_URL SLUICE_REQUIRE_SEARCHNODES=1
+echo "OpenSearch $SLUICE_OPENSEARCH_URL, Elasticsearch $SLUICE_ELASTICSEARCH_URL"
 
 step "go test -race (unit, integration and end-to-end)"
 go test -race -count=1 -timeout 20m ./...

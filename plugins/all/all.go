@@ -52,6 +52,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/xml"
 
 	// Outputs.
+	_ "github.com/sluicelog/sluice/plugins/outputs/elasticsearch"
 	_ "github.com/sluicelog/sluice/plugins/outputs/file"
 	_ "github.com/sluicelog/sluice/plugins/outputs/http"
 	_ "github.com/sluicelog/sluice/plugins/outputs/lumberjack"
