@@ -172,6 +172,8 @@ func Open(opts Options) (*Writer, error) {
 	return w, nil
 }
 
+var _ plugin.DeadLetterQueue = (*Writer)(nil)
+
 // ForPlugin returns the writer that pipeline plugins of the given type
 // (their name, "elasticsearch") get as plugin.Context.DeadLetter.
 func (w *Writer) ForPlugin(pluginType string) plugin.DeadLetterWriter {
