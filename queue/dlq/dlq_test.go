@@ -452,3 +452,12 @@ func FuzzParseRecord(f *testing.F) {
 		scanSegment(filepath.Join(dir, "1.log"))
 	})
 }
+
+func TestReaderBeforeAnySegment(t *testing.T) {
+	for _, dir := range []string{filepath.Join(t.TempDir(), "missing"), t.TempDir()} {
+		r := NewReader(dir, Position{}, nil, 0)
+		if en, err := r.TryNext(); !errors.Is(err, ErrNoData) {
+			t.Errorf("%s: TryNext = %+v, %v; want ErrNoData", dir, en, err)
+		}
+	}
+}

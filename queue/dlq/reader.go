@@ -85,8 +85,11 @@ func (r *Reader) TryNext() (Entry, error) {
 	for {
 		if r.f == nil {
 			ok, err := r.openSegment()
-			if err != nil || !ok {
+			if err != nil {
 				return Entry{}, err
+			}
+			if !ok {
+				return Entry{}, ErrNoData
 			}
 		}
 		var en Entry
