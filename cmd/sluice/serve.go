@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/internal/settings"
 	"github.com/sluicelog/sluice/pipeline"
+	"github.com/sluicelog/sluice/queue/dlq"
 )
 
 // DefaultPipeline runs when neither -f nor -e is given: JSON over tcp and
@@ -163,10 +165,23 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		fmt.Fprintln(stderr, formatConfigError(err))
 		return 1
 	}
-	p, err := pipeline.New(cfg, pipeline.Settings{
+	var deadLetters *dlq.Writer
+	if set.DeadLetterQueue.Enable && !set.TestAndExit {
+		deadLetters, err = openDeadLetterQueue(set, logger)
+		if err != nil {
+			fmt.Fprintf(stderr, "sluice: %v\n", err)
+			return 1
+		}
+		defer closeDeadLetterQueue(deadLetters, logger)
+	}
+	pset := pipeline.Settings{
 		ID: set.PipelineID, Workers: set.Workers, BatchSize: set.BatchSize, BatchDelay: set.BatchDelay,
 		ECSCompatibility: set.ECSCompatibility, DataDir: set.PathData, Logger: logger,
-	})
+	}
+	if deadLetters != nil {
+		pset.DeadLetter = deadLetters
+	}
+	p, err := pipeline.New(cfg, pset)
 	if err != nil {
 		fmt.Fprintln(stderr, formatConfigError(err))
 		return 1
@@ -211,6 +226,30 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		return 1
 	}
 	return 0
+}
+
+// openDeadLetterQueue opens the pipeline's dead letter queue,
+// <path.dead_letter_queue>/<pipeline id>.
+func openDeadLetterQueue(set settings.Settings, logger *slog.Logger) (*dlq.Writer, error) {
+	d := set.DeadLetterQueue
+	dir := filepath.Join(set.DeadLetterQueueDir(), set.PipelineID)
+	w, err := dlq.Open(dlq.Options{Dir: dir, MaxBytes: d.MaxBytes, StoragePolicy: d.StoragePolicy,
+		FlushInterval: d.FlushInterval, RetainAge: d.RetainAge, Logger: logger.With("pipeline", set.PipelineID)})
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("dead letter queue enabled", "pipeline", set.PipelineID, "path", dir, "max_bytes", d.MaxBytes,
+		"storage_policy", d.StoragePolicy)
+	return w, nil
+}
+
+func closeDeadLetterQueue(w *dlq.Writer, logger *slog.Logger) {
+	if err := w.Close(); err != nil {
+		logger.Error("dead letter queue: close", "error", err)
+	}
+	st := w.Stats()
+	logger.Info("dead letter queue closed", "written", st.Written, "dropped", st.Dropped, "expired", st.Expired,
+		"queue_size_in_bytes", st.QueueSizeBytes)
 }
 
 // loadPipeline parses the configuration the settings name, or the default
