@@ -127,6 +127,31 @@ var cases = []benchCase{
 		},
 	},
 	{
+		// Elastic's full Apache pipeline: grok + date + geoip + useragent
+		// (ECS names). geoip reads $SLUICE_GEOIP_DATABASE_DIR when set (a
+		// real database, e.g. from scripts/geoip-db.sh), else a made-up
+		// database covering every client /24 of the payload.
+		name: "tcp_apache_full_to_null", defaultEvents: 1_000_000,
+		run: func(e *env, n int64) (result, error) {
+			p, src, err := apachePayload(e.dataFile)
+			if err != nil {
+				return result{}, err
+			}
+			r, err := runTCPPrepared(e, "tcp_apache_full_to_null", "line",
+				`  grok { match => { "message" => "%{COMBINEDAPACHELOG}" } }
+  date { match => ["timestamp", "dd/MMM/yyyy:HH:mm:ss Z"] }
+  geoip { source => "[source][address]" target => "source" }
+  useragent { source => "[user_agent][original]" }`, p, n, nullOutput, nil, prepareGeoIP)
+			r.Source = src
+			if os.Getenv(geoipDirEnv) != "" {
+				r.Source += " + geoip database in $" + geoipDirEnv
+			} else {
+				r.Source += " + made-up geoip database"
+			}
+			return r, err
+		},
+	},
+	{
 		name: "generator_to_null_mutate_cond", defaultEvents: 1_000_000,
 		run: runGenerator,
 	},
@@ -171,12 +196,25 @@ func runTCP(e *env, name, codec string, p *payload, n int64, output func(dir str
 // runTCPFiltered is runTCP with a filter section (pipeline syntax, may be
 // empty).
 func runTCPFiltered(e *env, name, codec, filter string, p *payload, n int64, output func(dir string) string, verify func(dir string, n int64) error) (result, error) {
+	return runTCPPrepared(e, name, codec, filter, p, n, output, verify, nil)
+}
+
+// runTCPPrepared is runTCPFiltered with a function that prepares the
+// case's directory (files under path.data, which is dir/data) before
+// sluice starts.
+func runTCPPrepared(e *env, name, codec, filter string, p *payload, n int64, output func(dir string) string,
+	verify func(dir string, n int64) error, prepare func(dir string, p *payload) error) (result, error) {
 	r := result{Case: name, Events: n, AvgEventSize: p.avgEventSize()}
 	dir, cleanup, err := newTempDir(e, name)
 	if err != nil {
 		return r, err
 	}
 	defer cleanup()
+	if prepare != nil {
+		if err := prepare(dir, p); err != nil {
+			return r, err
+		}
+	}
 	cfg := fmt.Sprintf("input {\n  tcp { host => \"127.0.0.1\" port => 0 codec => %s }\n}\nfilter {\n%s\n}\noutput {\n  %s\n}\n", codec, filter, output(dir))
 	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 	defer cancel()

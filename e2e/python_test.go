@@ -75,6 +75,12 @@ var (
 		// fields and the extras under "extra".
 		"async_tcp": {level: []string{"level"}, logger: []string{"extra", "logger_name"}, traceback: []string{"extra", "stack_trace"},
 			extra: []string{"extra"}, tracebackHas: pyTraceback, fixed: map[string]any{"@version": "1", "extra/error_type": nil}},
+		// Its UDP and HTTP transports send the same documents.
+		"async_udp": {level: []string{"level"}, logger: []string{"extra", "logger_name"}, traceback: []string{"extra", "stack_trace"},
+			extra: []string{"extra"}, tracebackHas: pyTraceback, fixed: map[string]any{"@version": "1", "extra/error_type": nil}},
+		"async_http": {level: []string{"level"}, logger: []string{"extra", "logger_name"}, traceback: []string{"extra", "stack_trace"},
+			extra: []string{"extra"}, tracebackHas: pyTraceback, fixed: map[string]any{"@version": "1", "extra/error_type": nil,
+				"url/path": "/python", "http/method": "POST"}},
 		// ecs-logging: dotted keys expanded ("log.level" joins the "log"
 		// object); the traceback without its header line.
 		"ecs": {level: []string{"log", "level"}, logger: []string{"log", "logger"}, traceback: []string{"error", "stack_trace"},
@@ -89,29 +95,30 @@ var (
 )
 
 // TestPythonLibraries sends records through real Python logging libraries
-// (python-logstash over tcp and udp, python-logstash-async, ecs-logging,
-// structlog) into tcp json_lines and udp json inputs, and checks the
-// events written by the file output.
+// (python-logstash over tcp and udp, python-logstash-async over tcp, udp
+// and http, ecs-logging, structlog) into tcp json_lines, udp json and http
+// inputs, and checks the events written by the file output.
 func TestPythonLibraries(t *testing.T) {
 	t.Parallel()
 	python := pythonBin(t)
-	tcpPort, udpPort := freePort(t, "tcp"), freePort(t, "udp")
+	tcpPort, udpPort, httpPort := freePort(t, "tcp"), freePort(t, "udp"), freePort(t, "tcp")
 	out := filepath.Join(t.TempDir(), "out.json")
 	conf := fmt.Sprintf(`input {
   tcp { host => "127.0.0.1" port => %d codec => json_lines }
   udp { host => "127.0.0.1" port => %d codec => json }
+  http { host => "127.0.0.1" port => %d }
 }
-output { file { path => %s codec => json_lines } }`, tcpPort, udpPort, confString(t, out))
+output { file { path => %s codec => json_lines } }`, tcpPort, udpPort, httpPort, confString(t, out))
 	p := startSluice(t, procOpts{args: []string{"serve", "-e", conf}})
 	p.waitReady()
 
-	routes := []string{"logstash_tcp", "logstash_tcp_v0", "logstash_udp", "async_tcp", "ecs", "structlog"}
+	routes := []string{"logstash_tcp", "logstash_tcp_v0", "logstash_udp", "async_tcp", "async_udp", "async_http", "ecs", "structlog"}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// Deprecation warnings of newer Pythons about the libraries' code are
 	// not send errors.
 	cmd := exec.CommandContext(ctx, python, append([]string{"-W", "ignore::DeprecationWarning", filepath.Join(repoRoot, "e2e", "python", "emit.py"),
-		"--tcp-port", fmt.Sprint(tcpPort), "--udp-port", fmt.Sprint(udpPort)}, routes...)...)
+		"--tcp-port", fmt.Sprint(tcpPort), "--udp-port", fmt.Sprint(udpPort), "--http-port", fmt.Sprint(httpPort)}, routes...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -72,6 +72,7 @@ func benchRegistry(input *pushInput) *plugin.Registry {
 	r := plugin.NewRegistry()
 	r.Register(plugin.Spec{Kind: plugin.KindInput, Name: "push", New: func() plugin.Plugin { return input }})
 	r.Register(plugin.Spec{Kind: plugin.KindOutput, Name: "discard", New: func() plugin.Plugin { return discardOutput{} }})
+	r.Register(plugin.Spec{Kind: plugin.KindFilter, Name: "pass", New: func() plugin.Plugin { return passFilter{} }})
 	return r
 }
 
@@ -173,6 +174,25 @@ func runBatches(b *testing.B, p *Pipeline) {
 func BenchmarkWorkerBatchEmptyFilters(b *testing.B) {
 	p := benchPipeline(b, Settings{Workers: 1}, &pushInput{},
 		section("input", plug("push")),
+		section("output", plug("discard")),
+	)
+	runBatches(b, p)
+}
+
+// passFilter passes events on unchanged: what is measured is the engine's
+// cost per filter step (counters and timers included).
+type passFilter struct{}
+
+func (passFilter) Settings(*plugin.Settings)                    {}
+func (passFilter) Filter(*event.Event, func(*event.Event)) bool { return true }
+
+// BenchmarkWorkerBatchFourFilters: a worker batch through four filters
+// that do nothing to one output that discards — the per-filter-step cost
+// of the engine, metrics included.
+func BenchmarkWorkerBatchFourFilters(b *testing.B) {
+	p := benchPipeline(b, Settings{Workers: 1}, &pushInput{},
+		section("input", plug("push")),
+		section("filter", plug("pass"), plug("pass"), plug("pass"), plug("pass")),
 		section("output", plug("discard")),
 	)
 	runBatches(b, p)

@@ -168,7 +168,8 @@ type runningFilter struct {
 	filter  plugin.Filter
 	flusher plugin.Flusher
 	deco    *decorations
-	in, out atomic.Int64
+	// Published once per batch from the workers' filterAcc.
+	in, out, nanos atomic.Int64
 }
 
 type runningOutput struct {
@@ -176,7 +177,9 @@ type runningOutput struct {
 	output plugin.Output
 	serial sync.Mutex
 	isSer  bool
-	out    atomic.Int64
+	// in: events handed to the output; out: events it accepted; nanos:
+	// time spent in Write.
+	in, out, nanos atomic.Int64
 	// backoff for retries: from min doubling to max.
 	minBackoff, maxBackoff time.Duration
 }
@@ -186,8 +189,11 @@ type runningOutput struct {
 func (o *runningOutput) write(ctx context.Context, events []*event.Event) error {
 	backoff := o.minBackoff
 	pending := events
+	o.in.Add(int64(len(events)))
 	for attempt := 0; ; attempt++ {
+		start := time.Now()
 		err := o.call(ctx, pending)
+		o.nanos.Add(int64(time.Since(start)))
 		if err == nil {
 			o.out.Add(int64(len(pending)))
 			return nil
@@ -235,6 +241,8 @@ type runningInput struct {
 	deco  *decorations
 	q     *memQueue
 	in    atomic.Int64
+	// pushing is the time Push spends waiting for the queue.
+	pushing busyClock
 }
 
 var _ plugin.Queue = (*runningInput)(nil)
@@ -260,5 +268,8 @@ func (r *runningInput) Push(ctx context.Context, events []*event.Event, ack func
 		}
 	}
 	r.in.Add(int64(len(events)))
-	return r.q.push(ctx, events)
+	start := r.pushing.start()
+	err := r.q.push(ctx, events)
+	r.pushing.stop(start)
+	return err
 }

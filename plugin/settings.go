@@ -94,11 +94,44 @@ func (s *Setting) DefaultText() string {
 		return "[" + strings.Join(q, ", ") + "]"
 	case time.Duration:
 		return strconv.FormatFloat(v.Seconds(), 'f', -1, 64)
+	default:
+		return pipelineSyntax(v)
+	}
+}
+
+// pipelineSyntax writes a default value as it would be written in a
+// pipeline: strings quoted, arrays in brackets, hashes as { "k" => v }.
+func pipelineSyntax(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case []string:
+		q := make([]string, len(x))
+		for i, e := range x {
+			q[i] = strconv.Quote(e)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	case []any:
+		q := make([]string, len(x))
+		for i, e := range x {
+			q[i] = pipelineSyntax(e)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	case []int64:
+		q := make([]string, len(x))
+		for i, e := range x {
+			q[i] = strconv.FormatInt(e, 10)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
 	case Hash:
-		if len(v) == 0 {
+		if len(x) == 0 {
 			return "{}"
 		}
-		return fmt.Sprint(v)
+		q := make([]string, len(x))
+		for i, e := range x {
+			q[i] = strconv.Quote(e.Key) + " => " + pipelineSyntax(e.Value)
+		}
+		return "{ " + strings.Join(q, " ") + " }"
 	default:
 		return fmt.Sprint(v)
 	}

@@ -32,7 +32,7 @@ echo "pyenv.sh: creating $venv with $req"
 rm -rf "$venv"
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --disable-pip-version-check --no-input --quiet -r "$req"
-"$venv/bin/python" -c 'import logstash, logstash_async, ecs_logging, structlog'
+"$venv/bin/python" -c 'import logstash, logstash_async, ecs_logging, structlog, flask'
 version=$("$venv/bin/python" -c 'import sys; print(sys.version.split()[0])')
 echo "$hash $version" >"$stamp"
 echo "pyenv.sh: ready ($("$venv/bin/python" --version))"

@@ -4,21 +4,28 @@ emit() latency of sluice-logging versus python-logstash and
 python-logstash-async, with the server up and with it down.
 
     scripts/pyenv.sh && go build -o bin/sluice ./cmd/sluice
-    .cache/pyenv/bin/python bench/python/clients.py [--records 50000] [--bin bin/sluice]
+    .cache/pyenv/bin/python bench/python/clients.py [--records 50000] [--runs 5] [--bin bin/sluice]
 
 Each case runs in a fresh Python process. "up": sluice runs a tcp
 (json_lines) and a beats input into `stdout { codec => dots }`; the harness
 counts the dots, so records/s is measured from the first emit() until the
 server has the last record (sluice-logging's flush() is not trusted for
 it). "down": nothing listens on the port; only emit() latency is measured
-(how much a dead server costs the application). Results as a Markdown
-table (or --json).
+(how much a dead server costs the application).
+
+Every case runs --runs times (5 by default), the runs of all cases
+interleaved so that a burst of noise from other jobs on the machine hits
+them alike. The table gives the median of each figure and its spread (min–
+max over the runs); --json gives every run. python-logstash-async delivers
+about 1000 records/s, so its cases send --slow-records (10000) records
+instead of --records.
 """
 
 import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -148,38 +155,68 @@ def run_case(server: Optional[Server], lib: str, transport: str, port: int, n: i
     return res
 
 
+def spread(values: List[float], fmt: str) -> str:
+    """The median and, over several runs, the min–max range."""
+    if not values:
+        return ""
+    med = fmt % statistics.median(values)
+    if len(values) == 1:
+        return med
+    return "%s (%s–%s)" % (med, fmt % min(values), fmt % max(values))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default=str(REPO / "bin" / "sluice"))
     ap.add_argument("--records", type=int, default=50000)
+    ap.add_argument("--slow-records", type=int, default=10000,
+                    help="records for python-logstash-async (about 1000 records/s)")
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     cases = [("sluice-logging", "beats"), ("sluice-logging", "tcp"), ("python-logstash", "tcp"),
              ("python-logstash-async", "tcp"), ("python-logstash-async", "beats")]
+
+    def records(lib: str, up: bool) -> int:
+        n = args.slow_records if lib == "python-logstash-async" else args.records
+        return n if up else min(n, 20000)
+
     tcp_port, beats_port = free_port(), free_port()
     results: List[Dict[str, Any]] = []
     server = Server(args.bin, tcp_port, beats_port)
     try:
-        for lib, transport in cases:
-            port = beats_port if transport == "beats" else tcp_port
-            results.append(run_case(server, lib, transport, port, args.records))
+        for run in range(args.runs):
+            for lib, transport in cases:
+                port = beats_port if transport == "beats" else tcp_port
+                results.append(dict(run_case(server, lib, transport, port, records(lib, True)), run=run))
+                print("up   run %d %-22s %-5s done" % (run + 1, lib, transport), file=sys.stderr)
     finally:
         server.stop()
-    for lib, transport in cases:
-        n = min(args.records, 20000)
-        results.append(run_case(None, lib, transport, free_port(), n))
+    for run in range(args.runs):
+        for lib, transport in cases:
+            results.append(dict(run_case(None, lib, transport, free_port(), records(lib, False)), run=run))
+            print("down run %d %-22s %-5s done" % (run + 1, lib, transport), file=sys.stderr)
     if args.json:
         print(json.dumps(results, indent=1))
         return
+    print("Median of %d runs, (min–max) over the runs." % args.runs)
+    print()
     print("| client | transport | server | records | records/s (delivered) | emit() p50 µs | p99 µs | max µs | exit s |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
-    for r in results:
-        rate = r.get("records_per_s")
-        deliv = "" if r["server"] == "down" else (
-            "%.0f" % rate if rate else "incomplete (%d)" % r.get("delivered", 0))
-        print("| %s | %s | %s | %d | %s | %.1f | %.1f | %.0f | %.1f |" % (
-            r["lib"], r["transport"], r["server"], r["records"], deliv, r.get("p50_us", 0),
-            r.get("p99_us", 0), r.get("max_us", 0), r["exit_s"]))
+    for server_state in ("up", "down"):
+        for lib, transport in cases:
+            rs = [r for r in results if (r["lib"], r["transport"], r["server"]) == (lib, transport, server_state)]
+            if server_state == "down":
+                deliv = ""
+            else:
+                rates = [r["records_per_s"] for r in rs if r.get("records_per_s")]
+                deliv = spread(rates, "%.0f")
+                if len(rates) < len(rs):
+                    deliv += " %d of %d runs incomplete" % (len(rs) - len(rates), len(rs))
+            print("| %s | %s | %s | %d | %s | %s | %s | %s | %s |" % (
+                lib, transport, server_state, rs[0]["records"], deliv,
+                spread([r.get("p50_us", 0) for r in rs], "%.1f"), spread([r.get("p99_us", 0) for r in rs], "%.1f"),
+                spread([r.get("max_us", 0) for r in rs], "%.0f"), spread([r["exit_s"] for r in rs], "%.1f")))
 
 
 if __name__ == "__main__":

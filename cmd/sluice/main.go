@@ -2,6 +2,7 @@
 // Filebeat-compatible shipper in one binary.
 //
 //	sluice serve   run a pipeline (Logstash's `bin/logstash`)
+//	sluice ship    ship log files with a Filebeat-style configuration
 //	sluice check   validate a pipeline configuration
 //	sluice version print the version
 package main
@@ -58,6 +59,7 @@ const usage = `Usage: sluice <command> [flags]
 Commands:
   serve    run a pipeline: sluice serve -f pipeline.conf | -e 'input { ... } output { ... }'
            (with neither, the built-in default pipeline: tcp and udp on port 5000 → stdout)
+  ship     ship log files, configured like Filebeat: sluice ship -c filebeat.yml [--print-pipeline]
   check    validate a pipeline: sluice check -f pipeline.conf
   test     run pipeline test cases: sluice test DIR (pipeline.conf, input, expected.ndjson)
   docs     write the plugin reference pages: sluice docs DIR
@@ -74,6 +76,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdout, stderr, false)
+	case "ship":
+		return ship(args[1:], stdout, stderr)
 	case "check":
 		return serve(args[1:], stdout, stderr, true)
 	case "test":

@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -17,6 +21,7 @@ import (
 	"time"
 
 	"github.com/sluicelog/sluice/config"
+	"github.com/sluicelog/sluice/internal/monitor"
 	"github.com/sluicelog/sluice/internal/settings"
 	"github.com/sluicelog/sluice/pipeline"
 	"github.com/sluicelog/sluice/queue/dlq"
@@ -56,7 +61,10 @@ var serveFlags = []flagSpec{
 	{"pipeline.ecs_compatibility", "", "pipeline.ecs_compatibility", "disabled, v1 or v8 (default v8)", false},
 	{"path.data", "", "path.data", "directory for state (default ./data)", false},
 	{"log.level", "", "log.level", "fatal, error, warn, info, debug or trace (default info)", false},
-	{"log.format", "", "log.format", "plain or json (default plain)", false},
+	{"log.format", "", "log.format", "plain (also: text) or json (default plain)", false},
+	{"api.enabled", "", "api.enabled", "serve the monitoring API (default true)", true},
+	{"api.http.host", "", "api.http.host", "address the monitoring API binds (default 127.0.0.1)", false},
+	{"api.http.port", "", "api.http.port", "port, or range of ports of which the first free one is used, for the monitoring API (default 9600-9700)", false},
 	{"config.test_and_exit", "t", "config.test_and_exit", "check the configuration and exit", true},
 	{"config.support_escapes", "", "config.support_escapes", "process backslash escapes in quoted strings", true},
 }
@@ -193,6 +201,16 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	if set.APIEnabled {
+		// Events matter more than their monitoring: when no port is free,
+		// the pipeline runs without the API (Logstash refuses to start).
+		stopAPI, err := startAPI(set, cfg, p, logger)
+		if err != nil {
+			logger.Error("monitoring API not started; running without it", "error", err)
+		} else {
+			defer stopAPI()
+		}
+	}
 	var forced atomic.Bool
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
@@ -250,6 +268,53 @@ func closeDeadLetterQueue(w *dlq.Writer, logger *slog.Logger) {
 	st := w.Stats()
 	logger.Info("dead letter queue closed", "written", st.Written, "dropped", st.Dropped, "expired", st.Expired,
 		"queue_size_in_bytes", st.QueueSizeBytes)
+}
+
+// startAPI starts the monitoring API (it answers while the pipeline
+// loads, runs and drains); the returned function stops it.
+func startAPI(set settings.Settings, cfg *config.Pipeline, p *pipeline.Pipeline, logger *slog.Logger) (stop func(), err error) {
+	lo, hi, err := monitor.ParsePorts(set.APIPort)
+	if err != nil {
+		return nil, fmt.Errorf("api.http.port: %w", err)
+	}
+	l, err := monitor.Listen(set.APIHost, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	ps := p.Settings()
+	mon := monitor.New(monitor.Node{
+		ID: monitor.NodeID(set.PathData), Name: set.NodeName, Host: host, Version: version,
+		Workers: ps.Workers, BatchSize: ps.BatchSize, BatchDelay: ps.BatchDelay,
+	}, logger)
+	mon.AddPipeline(p, monitor.PipelineOptions{ConfigHash: configHash(cfg), DeadLetterQueue: set.DeadLetterQueue.Enable})
+	logger.Info("monitoring API listening", "address", "http://"+l.Addr().String(), "port", l.Addr().(*net.TCPAddr).Port)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go mon.Run(ctx.Done())
+	go func() {
+		defer close(done)
+		if err := mon.Serve(ctx, l); err != nil {
+			logger.Error("monitoring API stopped", "error", err)
+		}
+	}()
+	return func() { cancel(); <-done }, nil
+}
+
+// configHash is a pipeline's configuration fingerprint (the "hash" of
+// /_node/pipelines): SHA-256 over its sources in name order.
+func configHash(cfg *config.Pipeline) string {
+	names := make([]string, 0, len(cfg.Sources))
+	for n := range cfg.Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(cfg.Sources[n]))
+		h.Write(cfg.Sources[n])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // loadPipeline parses the configuration the settings name, or the default

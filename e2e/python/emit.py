@@ -8,7 +8,7 @@ JSON line goes to stdout describing what Sluice should receive: route,
 message, created (the record's time, epoch seconds), level, logger, extra
 fields and whether a traceback was attached.
 
-    python emit.py --host 127.0.0.1 --tcp-port 5000 --udp-port 5001 ROUTE...
+    python emit.py --host 127.0.0.1 --tcp-port 5000 --udp-port 5001 [--http-port 8080] ROUTE...
 
 Routes:
     logstash_tcp  python-logstash TCPLogstashHandler (version=1): newline-
@@ -20,6 +20,10 @@ Routes:
                   document per datagram
     async_tcp     python-logstash-async AsynchronousLogstashHandler, TCP
                   transport, in-memory queue (database_path=None)
+    async_udp     the same with its UDP transport: one JSON document per
+                  datagram
+    async_http    the same with its HTTP transport: JSON arrays POSTed to
+                  --http-port (plain HTTP)
     ecs           ecs-logging StdlibFormatter on a plain TCP socket, one JSON
                   document per line
     structlog     structlog's JSONRenderer through the standard library, on a
@@ -123,33 +127,31 @@ def line_socket(host: str, port: int):
     return sock, sock.makefile("w", encoding="utf-8", newline="\n")
 
 
-def route_logstash_tcp(host: str, tcp: int, udp: int) -> None:
+def route_logstash_tcp(host: str, tcp: int, udp: int, http: int) -> None:
     import logstash
 
     h = logstash.TCPLogstashHandler(host, tcp, message_type="python-e2e", version=1)
     stdlib_route("logstash_tcp", h, h.close)
 
 
-def route_logstash_tcp_v0(host: str, tcp: int, udp: int) -> None:
+def route_logstash_tcp_v0(host: str, tcp: int, udp: int, http: int) -> None:
     import logstash
 
     h = logstash.TCPLogstashHandler(host, tcp, message_type="python-e2e")
     stdlib_route("logstash_tcp_v0", h, h.close)
 
 
-def route_logstash_udp(host: str, tcp: int, udp: int) -> None:
+def route_logstash_udp(host: str, tcp: int, udp: int, http: int) -> None:
     import logstash
 
     h = logstash.UDPLogstashHandler(host, udp, message_type="python-e2e", version=1)
     stdlib_route("logstash_udp", h, h.close)
 
 
-def route_async_tcp(host: str, tcp: int, udp: int) -> None:
+def async_route(route: str, host: str, port: int, transport: Any) -> None:
     from logstash_async.handler import AsynchronousLogstashHandler
 
-    h = AsynchronousLogstashHandler(
-        host, tcp, database_path=None, transport="logstash_async.transport.TcpTransport"
-    )
+    h = AsynchronousLogstashHandler(host, port, database_path=None, transport=transport)
 
     def close() -> None:
         # flush() asks the worker thread to send; shutdown() waits for it to
@@ -158,10 +160,26 @@ def route_async_tcp(host: str, tcp: int, udp: int) -> None:
         h.shutdown()
         h.close()
 
-    stdlib_route("async_tcp", h, close)
+    stdlib_route(route, h, close)
 
 
-def route_ecs(host: str, tcp: int, udp: int) -> None:
+def route_async_tcp(host: str, tcp: int, udp: int, http: int) -> None:
+    async_route("async_tcp", host, tcp, "logstash_async.transport.TcpTransport")
+
+
+def route_async_udp(host: str, tcp: int, udp: int, http: int) -> None:
+    async_route("async_udp", host, udp, "logstash_async.transport.UdpTransport")
+
+
+def route_async_http(host: str, tcp: int, udp: int, http: int) -> None:
+    from logstash_async.transport import HttpTransport
+
+    # An instance: the handler would otherwise enable TLS on its own.
+    transport = HttpTransport(host, http, timeout=10.0, ssl_enable=False, path="python")
+    async_route("async_http", host, http, transport)
+
+
+def route_ecs(host: str, tcp: int, udp: int, http: int) -> None:
     import ecs_logging
 
     sock, stream = line_socket(host, tcp)
@@ -176,7 +194,7 @@ def route_ecs(host: str, tcp: int, udp: int) -> None:
     stdlib_route("ecs", h, close)
 
 
-def route_structlog(host: str, tcp: int, udp: int) -> None:
+def route_structlog(host: str, tcp: int, udp: int, http: int) -> None:
     import structlog
 
     route = "structlog"
@@ -225,6 +243,8 @@ ROUTES = {
     "logstash_tcp_v0": route_logstash_tcp_v0,
     "logstash_udp": route_logstash_udp,
     "async_tcp": route_async_tcp,
+    "async_udp": route_async_udp,
+    "async_http": route_async_http,
     "ecs": route_ecs,
     "structlog": route_structlog,
 }
@@ -235,12 +255,13 @@ def main() -> None:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--tcp-port", type=int, required=True)
     ap.add_argument("--udp-port", type=int, required=True)
+    ap.add_argument("--http-port", type=int, default=0)
     ap.add_argument("routes", nargs="+", choices=sorted(ROUTES))
     args = ap.parse_args()
     # Handlers print their send errors to stderr (logging.raiseExceptions);
     # the test fails on any output there.
     for route in args.routes:
-        ROUTES[route](args.host, args.tcp_port, args.udp_port)
+        ROUTES[route](args.host, args.tcp_port, args.udp_port, args.http_port)
     sys.stdout.flush()
 
 

@@ -11,6 +11,11 @@
 //	                per line
 //	expected.ndjson the events the filters must produce, in order, one
 //	                JSON object per line
+//	sluice.yml      optional settings for the case: pipeline.ecs_compatibility
+//	                and path.data (relative to the case directory), so
+//	                that a case can run a pipeline written for ECS-less
+//	                Logstash unchanged, or give plugins files they look
+//	                for under path.data (the geoip filter's database)
 //
 // An expected event must match the produced one field for field, except
 // that @timestamp and @version are compared only when the expected event
@@ -34,6 +39,7 @@ import (
 
 	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/event"
+	"github.com/sluicelog/sluice/internal/settings"
 	"github.com/sluicelog/sluice/pipeline"
 	"github.com/sluicelog/sluice/plugin"
 )
@@ -98,7 +104,12 @@ func Run(dir string, reg *plugin.Registry) Result {
 		res.Err = err
 		return res
 	}
-	got, err := runFilters(cfg, reg, events)
+	set, err := caseSettings(dir)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	got, err := runFilters(cfg, reg, events, set)
 	if err != nil {
 		res.Err = err
 		return res
@@ -108,7 +119,7 @@ func Run(dir string, reg *plugin.Registry) Result {
 }
 
 // runFilters runs the filter sections of cfg over events, in order.
-func runFilters(cfg *config.Pipeline, reg *plugin.Registry, events []*event.Event) ([]map[string]any, error) {
+func runFilters(cfg *config.Pipeline, reg *plugin.Registry, events []*event.Event, set caseSet) ([]map[string]any, error) {
 	c := &collector{}
 	r := reg.Clone()
 	r.Register(plugin.Spec{Kind: plugin.KindInput, Name: "sluice_test_feed", New: func() plugin.Plugin { return &feed{events: events} }})
@@ -123,8 +134,9 @@ func runFilters(cfg *config.Pipeline, reg *plugin.Registry, events []*event.Even
 	}
 	run.Sections = append(run.Sections, &config.Section{Kind: "output", Body: []config.Statement{&config.Plugin{Name: "sluice_test_collect"}}})
 	p, err := pipeline.New(run, pipeline.Settings{
-		ID: "test", Workers: 1, BatchSize: 125, Registry: r, DataDir: os.TempDir(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ID: "test", Workers: 1, BatchSize: 125, Registry: r, DataDir: set.dataDir,
+		ECSCompatibility: set.ecs,
+		Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		return nil, err
@@ -133,6 +145,42 @@ func runFilters(cfg *config.Pipeline, reg *plugin.Registry, events []*event.Even
 		return nil, err
 	}
 	return c.maps()
+}
+
+// caseSet holds the settings a case's sluice.yml may give.
+type caseSet struct {
+	ecs     string // "" for the default
+	dataDir string
+}
+
+// caseSettings reads the case's optional sluice.yml. Only the settings
+// that change what filters produce are allowed; anything else is an error,
+// so that a case never silently ignores what it says.
+func caseSettings(dir string) (caseSet, error) {
+	out := caseSet{dataDir: os.TempDir()}
+	set := settings.Defaults()
+	// Empty values show which of the two settings the file gives.
+	set.ECSCompatibility, set.PathData = "", ""
+	file, _, err := set.LoadFile(dir)
+	if err != nil {
+		return out, err
+	}
+	if file == "" {
+		return out, nil
+	}
+	out.ecs = set.ECSCompatibility
+	if set.PathData != "" {
+		out.dataDir = set.PathData
+		if !filepath.IsAbs(out.dataDir) {
+			out.dataDir = filepath.Join(dir, out.dataDir)
+		}
+	}
+	def := settings.Defaults()
+	set.ECSCompatibility, set.PathData = def.ECSCompatibility, def.PathData
+	if set != def {
+		return out, fmt.Errorf("%s: a test case's settings may only set pipeline.ecs_compatibility and path.data", file)
+	}
+	return out, nil
 }
 
 type feed struct{ events []*event.Event }

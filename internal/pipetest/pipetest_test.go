@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluicelog/sluice/internal/mmdbtest"
 	"github.com/sluicelog/sluice/internal/pipetest"
 	_ "github.com/sluicelog/sluice/plugins/all"
 )
@@ -105,5 +106,47 @@ func TestBadCasesReportErrors(t *testing.T) {
 		if res.Err == nil || !strings.Contains(res.Err.Error(), wants[name]) {
 			t.Errorf("%s: err %v, want %q", name, res.Err, wants[name])
 		}
+	}
+}
+
+func TestCaseSettings(t *testing.T) {
+	dir := writeCase(t, map[string]string{
+		// geoip without a target needs ECS compatibility off, and finds its
+		// database under path.data.
+		"pipeline.conf":   `filter { geoip { source => "clientip" fields => ["city_name"] } }`,
+		"input.ndjson":    `{"clientip":"203.0.113.7"}` + "\n",
+		"expected.ndjson": `{"clientip":"203.0.113.7","geoip":{"city_name":"Testville"}}` + "\n",
+		"sluice.yml":      "pipeline.ecs_compatibility: disabled\npath.data: state\n",
+	})
+	if err := os.MkdirAll(filepath.Join(dir, "state", "geoip"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db, err := mmdbtest.CityBytes("GeoLite2-City", []mmdbtest.City{{Network: "203.0.113.0/24", City: "Testville", HasLocation: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "state", "geoip", "GeoLite2-City.mmdb"), db, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SLUICE_GEOIP_DATABASE_DIR", "")
+	res := pipetest.Run(dir, nil)
+	if !res.Passed() {
+		t.Fatalf("err %v, diffs %q", res.Err, res.Diffs)
+	}
+
+	// Without the settings file: ECS (the default) wants a target.
+	if err := os.Remove(filepath.Join(dir, "sluice.yml")); err != nil {
+		t.Fatal(err)
+	}
+	if res := pipetest.Run(dir, nil); res.Err == nil || !strings.Contains(res.Err.Error(), "target") {
+		t.Errorf("without sluice.yml: err %v", res.Err)
+	}
+
+	// Other settings are refused, not ignored.
+	if err := os.WriteFile(filepath.Join(dir, "sluice.yml"), []byte("pipeline.workers: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res := pipetest.Run(dir, nil); res.Err == nil || !strings.Contains(res.Err.Error(), "may only set") {
+		t.Errorf("pipeline.workers: err %v", res.Err)
 	}
 }

@@ -38,6 +38,12 @@ type Settings struct {
 	// DeadLetterQueue holds the dead_letter_queue.* settings and
 	// path.dead_letter_queue.
 	DeadLetterQueue DeadLetterQueue
+	// APIEnabled, APIHost and APIPort are api.enabled, api.http.host and
+	// api.http.port (a port or a range such as 9600-9700: the first free
+	// one is used).
+	APIEnabled bool
+	APIHost    string
+	APIPort    string
 }
 
 // DeadLetterQueue are the dead letter queue settings.
@@ -80,6 +86,9 @@ func Defaults() Settings {
 			StoragePolicy: "drop_newer",
 			FlushInterval: 5 * time.Second,
 		},
+		APIEnabled: true,
+		APIHost:    "127.0.0.1",
+		APIPort:    "9600-9700",
 	}
 }
 
@@ -188,7 +197,13 @@ var keys = []key{
 	}},
 	{"pipeline.ecs_compatibility", oneOf("disabled", "v1", "v8")(func(s *Settings) *string { return &s.ECSCompatibility })},
 	{"log.level", oneOf("fatal", "error", "warn", "info", "debug", "trace")(func(s *Settings) *string { return &s.LogLevel })},
-	{"log.format", oneOf("plain", "json")(func(s *Settings) *string { return &s.LogFormat })},
+	{"log.format", oneOf("plain", "text", "json")(func(s *Settings) *string { return &s.LogFormat })},
+	{"api.enabled", boolean(func(s *Settings) *bool { return &s.APIEnabled })},
+	{"api.http.host", str(func(s *Settings) *string { return &s.APIHost })},
+	{"api.http.port", ports(func(s *Settings) *string { return &s.APIPort })},
+	// Logstash's older names for api.http.*.
+	{"http.host", str(func(s *Settings) *string { return &s.APIHost })},
+	{"http.port", ports(func(s *Settings) *string { return &s.APIPort })},
 	{"dead_letter_queue.enable", boolean(func(s *Settings) *bool { return &s.DeadLetterQueue.Enable })},
 	{"path.dead_letter_queue", str(func(s *Settings) *string { return &s.DeadLetterQueue.Path })},
 	{"dead_letter_queue.max_bytes", func(s *Settings, v string) error {
@@ -212,12 +227,24 @@ var keys = []key{
 	}},
 }
 
+var portsRE = regexp.MustCompile(`^\s*[0-9]{1,5}\s*(-\s*[0-9]{1,5}\s*)?$`)
+
+// ports accepts a port or a range of ports ("9600-9700").
+func ports(f func(*Settings) *string) func(*Settings, string) error {
+	return func(s *Settings, v string) error {
+		if !portsRE.MatchString(v) {
+			return fmt.Errorf("expected a port or a range of ports such as 9600-9700, got %q", v)
+		}
+		*f(s) = v
+		return nil
+	}
+}
+
 // Logstash keys Sluice accepts but does not act on (yet); using one logs a
 // warning instead of failing, so an existing logstash.yml still loads.
 var ignored = []string{
 	"pipeline.unsafe_shutdown", "pipeline.ordered", "pipeline.plugin_classloaders", "pipeline.separate_logs",
-	"pipeline.buffer.type", "path.logs", "path.plugins", "http.host", "http.port", "api.enabled", "api.http.host",
-	"api.http.port", "api.environment", "api.ssl.enabled", "config.reload.automatic", "config.reload.interval",
+	"pipeline.buffer.type", "path.logs", "path.plugins", "api.environment", "api.ssl.enabled", "config.reload.automatic", "config.reload.interval",
 	"config.debug", "queue.type", "path.queue", "queue.page_capacity", "queue.max_events", "queue.max_bytes",
 	"queue.checkpoint.acks", "queue.checkpoint.writes", "queue.checkpoint.retry", "queue.drain",
 	"xpack.monitoring.enabled",

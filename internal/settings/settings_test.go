@@ -47,6 +47,8 @@ func TestLoadErrorsNameLineAndKey(t *testing.T) {
 		{"path.data: ${NOPE}\n", `sluice.yml:1: path.data: environment variable NOPE is not set`},
 		{"- a\n- b\n", `expected a mapping of settings`},
 		{"pipeline.workers: [1, 2]\n", `pipeline.workers: expected a single value`},
+		{"api.http.port: high\n", `sluice.yml:1: api.http.port: expected a port or a range of ports such as 9600-9700, got "high"`},
+		{"api.enabled: maybe\n", `api.enabled: expected true or false`},
 	}
 	for _, tc := range cases {
 		s := Defaults()
@@ -54,5 +56,19 @@ func TestLoadErrorsNameLineAndKey(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err = %v, want it to contain %q", tc.src, err, tc.want)
 		}
+	}
+}
+
+func TestAPISettings(t *testing.T) {
+	s := Defaults()
+	if !s.APIEnabled || s.APIHost != "127.0.0.1" || s.APIPort != "9600-9700" {
+		t.Errorf("defaults: %v %q %q", s.APIEnabled, s.APIHost, s.APIPort)
+	}
+	src := "api:\n  enabled: false\n  http:\n    host: 0.0.0.0\n    port: 9601\nlog.format: json\n"
+	if _, err := s.Load("sluice.yml", []byte(src), env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if s.APIEnabled || s.APIHost != "0.0.0.0" || s.APIPort != "9601" || s.LogFormat != "json" {
+		t.Errorf("loaded: %v %q %q %q", s.APIEnabled, s.APIHost, s.APIPort, s.LogFormat)
 	}
 }

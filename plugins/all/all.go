@@ -33,6 +33,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/drop"
 	_ "github.com/sluicelog/sluice/plugins/filters/elapsed"
 	_ "github.com/sluicelog/sluice/plugins/filters/fingerprint"
+	_ "github.com/sluicelog/sluice/plugins/filters/geoip"
 	_ "github.com/sluicelog/sluice/plugins/filters/grok"
 	_ "github.com/sluicelog/sluice/plugins/filters/json"
 	_ "github.com/sluicelog/sluice/plugins/filters/json_encode"
@@ -46,11 +47,14 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/filters/translate"
 	_ "github.com/sluicelog/sluice/plugins/filters/truncate"
 	_ "github.com/sluicelog/sluice/plugins/filters/urldecode"
+	_ "github.com/sluicelog/sluice/plugins/filters/useragent"
 	_ "github.com/sluicelog/sluice/plugins/filters/uuid"
 	_ "github.com/sluicelog/sluice/plugins/filters/xml"
 
 	// Outputs.
 	_ "github.com/sluicelog/sluice/plugins/outputs/file"
+	_ "github.com/sluicelog/sluice/plugins/outputs/http"
+	_ "github.com/sluicelog/sluice/plugins/outputs/lumberjack"
 	_ "github.com/sluicelog/sluice/plugins/outputs/null"
 	_ "github.com/sluicelog/sluice/plugins/outputs/stdout"
 )

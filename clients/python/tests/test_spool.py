@@ -77,3 +77,38 @@ def test_spooled_records_survive_a_restart_and_arrive_in_order(serve, tmp_path: 
     seqs = [e["seq"] for e in events]
     assert seqs[:300] == list(range(300))
     assert len(Spool(path)) == 0
+
+
+def test_spool_with_the_server_stopped_mid_stream(serve, tmp_path: Path) -> None:
+    """beats + spool: the server stops in the middle of a stream and comes
+    back; every record arrives and the spool ends empty."""
+    from conftest import wait_for
+
+    port = free_port()
+    srv = serve('beats { host => "127.0.0.1" port => %d }' % port)
+    path = str(tmp_path / "spool.db")
+    h = SluiceHandler("127.0.0.1", port, "beats", spool_path=path, batch_size=50,
+                      backoff_initial=0.05, backoff_max=0.3)
+    log = logging.getLogger("spool-mid." + uuid.uuid4().hex)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    log.addHandler(h)
+    run = uuid.uuid4().hex
+    n = 3000
+    for i in range(n // 2):
+        log.info("before %d", i, extra={"run": run, "seq": i})
+    wait_for(lambda: h.stats()["sent"] >= 200, 30, "records flowing")
+    srv.stop()  # SIGTERM: what Sluice acknowledged is drained to the file
+    for i in range(n // 2, n):
+        log.info("during %d", i, extra={"run": run, "seq": i})
+    wait_for(lambda: h.stats()["retries"] >= 1, 10, "the sender to notice")
+    assert h.stats()["spooled"] > 0
+    srv.start()
+    assert h.flush(60), h.stats()
+    st = h.stats()
+    h.close()
+    log.removeHandler(h)
+    assert st["dropped"] == 0 and st["failed"] == 0 and st["sent"] == n, st
+    assert len(Spool(path)) == 0
+    events = srv.wait_events(n, match=lambda e: e.get("run") == run)
+    assert set(e["seq"] for e in events) == set(range(n))
