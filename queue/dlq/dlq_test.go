@@ -461,3 +461,20 @@ func TestReaderBeforeAnySegment(t *testing.T) {
 		}
 	}
 }
+
+func TestOneWriterPerDirectory(t *testing.T) {
+	dir := t.TempDir()
+	w := openW(t, Options{Dir: dir})
+	if w2, err := Open(Options{Dir: dir}); err == nil || !strings.Contains(err.Error(), "in use by another writer") {
+		if w2 != nil {
+			w2.Close()
+		}
+		t.Fatalf("second writer: %v", err)
+	}
+	w.Close()
+	w3, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("after close: %v", err)
+	}
+	w3.Close()
+}

@@ -94,6 +94,8 @@ type Writer struct {
 	written, dropped, expired atomic.Int64
 	size                      atomic.Int64
 
+	lock *os.File // held while open
+
 	stop chan struct{}
 	done chan struct{}
 }
@@ -137,8 +139,18 @@ func Open(opts Options) (*Writer, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("dead letter queue: %w", err)
 	}
-	w := &Writer{opts: opts, log: opts.Logger.With("dead_letter_queue", opts.Dir),
+	lock, err := lockDir(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	w := &Writer{opts: opts, log: opts.Logger.With("dead_letter_queue", opts.Dir), lock: lock,
 		stop: make(chan struct{}), done: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok && lock != nil {
+			lock.Close()
+		}
+	}()
 	segs, err := listSegments(opts.Dir)
 	if err != nil {
 		return nil, err
@@ -168,6 +180,7 @@ func Open(opts Options) (*Writer, error) {
 		w.curSeq = s.seq
 	}
 	w.size.Store(w.totalLocked())
+	ok = true
 	go w.loop()
 	return w, nil
 }
@@ -477,13 +490,16 @@ func (w *Writer) Close() error {
 	<-w.done
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.cur == nil {
-		return nil
+	var err error
+	if w.cur != nil {
+		err = w.flushLocked()
+		if cerr := w.cur.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		w.cur = nil
 	}
-	err := w.flushLocked()
-	if cerr := w.cur.Close(); err == nil && cerr != nil {
-		err = cerr
+	if w.lock != nil {
+		w.lock.Close()
 	}
-	w.cur = nil
 	return err
 }
