@@ -76,10 +76,11 @@ type Input struct {
 	log   *slog.Logger
 	poll  time.Duration // how often to look for new dead letters (tests shorten it)
 
-	mu      sync.Mutex
-	pending []pendingPos // read positions not yet committed, in order
-	first   uint64       // sequence number of pending[0]
-	next    uint64
+	mu        sync.Mutex
+	pending   []pendingPos // read positions not yet committed, in order
+	first     uint64       // sequence number of pending[0]
+	next      uint64
+	committed dlq.Position // the last position saved
 }
 
 type pendingPos struct {
@@ -190,7 +191,18 @@ func (in *Input) savePosition(pos dlq.Position) error {
 
 // Run reads the queue until ctx is cancelled.
 func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
-	r := dlq.NewReader(in.dir, in.loadPosition(), in.log, in.poll)
+	pos := in.loadPosition()
+	in.mu.Lock()
+	if after(in.committed, pos) {
+		pos = in.committed // a restart of Run: the last save may not be read back
+	} else if in.CommitOffsets {
+		in.committed = pos
+	}
+	in.mu.Unlock()
+	if _, err := os.Stat(in.dir); errors.Is(err, os.ErrNotExist) {
+		in.log.Info("dead_letter_queue: the queue directory does not exist yet; waiting for it", "path", in.dir)
+	}
+	r := dlq.NewReader(in.dir, pos, in.log, in.poll)
 	defer r.Close()
 	batch := make([]*event.Event, 0, batchSize)
 	for {
@@ -248,6 +260,11 @@ func (in *Input) toEvent(en *dlq.Entry) *event.Event {
 	return e
 }
 
+// after reports whether a is later in the queue than b.
+func after(a, b dlq.Position) bool {
+	return a.Segment > b.Segment || (a.Segment == b.Segment && a.Offset > b.Offset)
+}
+
 // track records a read position to commit once acknowledged.
 func (in *Input) track(pos dlq.Position) uint64 {
 	in.mu.Lock()
@@ -271,9 +288,12 @@ func (in *Input) ack(seq uint64) {
 		in.pending = in.pending[1:]
 		in.first++
 	}
-	if commit == nil || !in.CommitOffsets {
+	// A restarted Run reads again from the last commit: acks of the first
+	// run's reads must not move the position back.
+	if commit == nil || !in.CommitOffsets || !after(*commit, in.committed) {
 		return
 	}
+	in.committed = *commit
 	if err := in.savePosition(*commit); err != nil {
 		in.log.Warn("dead_letter_queue: cannot save the read position", "sincedb_path", in.SincedbPath, "error", err)
 		return
