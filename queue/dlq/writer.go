@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sluicelog/sluice/event"
+	"github.com/sluicelog/sluice/internal/netutil"
 	"github.com/sluicelog/sluice/plugin"
 )
 
@@ -95,6 +96,8 @@ type Writer struct {
 	size                      atomic.Int64
 
 	lock *os.File // held while open
+
+	againLog netutil.LogLimiter
 
 	stop chan struct{}
 	done chan struct{}
@@ -220,8 +223,10 @@ var ErrFull = errors.New("dead letter queue is full")
 // type and id and the reason.
 func (w *Writer) Write(e *event.Event, pluginType, pluginID, reason string) error {
 	if _, again := e.Get(metaRef); again {
-		w.log.Warn("dead letter queue: event was replayed from the dead letter queue already; not writing it again",
-			"plugin_id", pluginID, "reason", reason)
+		if ok, suppressed := w.againLog.Allow(); ok {
+			w.log.Warn("dead letter queue: event was replayed from the dead letter queue already; not writing it again",
+				"plugin_id", pluginID, "reason", reason, "similar_suppressed", suppressed)
+		}
 		return nil
 	}
 	en := Entry{PluginType: pluginType, PluginID: pluginID, Reason: reason, Event: eventJSON(nil, e)}
