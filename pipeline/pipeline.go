@@ -211,6 +211,11 @@ func New(cfg *config.Pipeline, set Settings) (*Pipeline, error) {
 	return p, nil
 }
 
+// Close releases the plugins of a pipeline that was built but will not
+// run (a reload that was abandoned). Run closes them itself; calling Close
+// after Run is harmless.
+func (p *Pipeline) Close() { p.closeAll() }
+
 // Settings returns the effective settings.
 func (p *Pipeline) Settings() Settings { return p.set }
 

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,18 +11,17 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/sluicelog/sluice/agent"
 	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/internal/monitor"
 	"github.com/sluicelog/sluice/internal/settings"
 	"github.com/sluicelog/sluice/pipeline"
-	"github.com/sluicelog/sluice/queue/dlq"
 )
 
 // DefaultPipeline runs when neither -f nor -e is given: JSON over tcp and
@@ -65,6 +62,8 @@ var serveFlags = []flagSpec{
 	{"api.enabled", "", "api.enabled", "serve the monitoring API (default true)", true},
 	{"api.http.host", "", "api.http.host", "address the monitoring API binds (default 127.0.0.1)", false},
 	{"api.http.port", "", "api.http.port", "port, or range of ports of which the first free one is used, for the monitoring API (default 9600-9700)", false},
+	{"config.reload.automatic", "r", "config.reload.automatic", "reload pipelines whose configuration changed (checked every config.reload.interval)", true},
+	{"config.reload.interval", "", "config.reload.interval", "how often to check the configuration for changes (default 3s)", false},
 	{"config.test_and_exit", "t", "config.test_and_exit", "check the configuration and exit", true},
 	{"config.support_escapes", "", "config.support_escapes", "process backslash escapes in quoted strings", true},
 }
@@ -135,8 +134,8 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 			fmt.Fprintf(stderr, "sluice: %v\n", err)
 			return 1
 		}
-		if settingsFile == "" {
-			fmt.Fprintf(stderr, "sluice: no sluice.yml or logstash.yml in %s\n", *pathSettings)
+		if _, err := os.Stat(filepath.Join(*pathSettings, settings.PipelinesFile)); settingsFile == "" && err != nil {
+			fmt.Fprintf(stderr, "sluice: no sluice.yml, logstash.yml or pipelines.yml in %s\n", *pathSettings)
 			return 1
 		}
 	}
@@ -168,53 +167,52 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		logger.Warn(w.Msg, "file", settingsFile, "line", w.Line)
 	}
 
-	cfg, err := loadPipeline(set, logger)
-	if err != nil {
-		fmt.Fprintln(stderr, formatConfigError(err))
-		return 1
-	}
-	var deadLetters *dlq.Writer
-	if set.DeadLetterQueue.Enable && !set.TestAndExit {
-		deadLetters, err = openDeadLetterQueue(set, logger)
-		if err != nil {
-			fmt.Fprintf(stderr, "sluice: %v\n", err)
-			return 1
-		}
-		defer closeDeadLetterQueue(deadLetters, logger)
-	}
-	pset := pipeline.Settings{
-		ID: set.PipelineID, Workers: set.Workers, BatchSize: set.BatchSize, BatchDelay: set.BatchDelay,
-		ECSCompatibility: set.ECSCompatibility, DataDir: set.PathData, Logger: logger,
-	}
-	if deadLetters != nil {
-		pset.DeadLetter = deadLetters
-	}
-	p, err := pipeline.New(cfg, pset)
-	if err != nil {
-		fmt.Fprintln(stderr, formatConfigError(err))
-		return 1
-	}
 	if set.TestAndExit {
-		fmt.Fprintln(stdout, "Configuration OK")
-		return 0
+		return checkPipelines(pipelinesLoader(set, *pathSettings, logger, nil), stdout, stderr)
 	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	dlqs := newDeadLetterQueues(logger)
+	defer dlqs.closeAll()
+	load := pipelinesLoader(set, *pathSettings, logger, dlqs)
+	var obs agent.Observer
 	if set.APIEnabled {
 		// Events matter more than their monitoring: when no port is free,
-		// the pipeline runs without the API (Logstash refuses to start).
-		stopAPI, err := startAPI(set, cfg, p, logger)
+		// the pipelines run without the API (Logstash refuses to start).
+		o, stopAPI, err := startAPI(set, logger)
 		if err != nil {
 			logger.Error("monitoring API not started; running without it", "error", err)
 		} else {
+			obs = o
 			defer stopAPI()
 		}
 	}
+	a := agent.New(agent.Options{Load: load, Automatic: set.ReloadAutomatic, Interval: set.ReloadInterval, Logger: logger, Observer: obs})
+	start := time.Now()
+	if err := a.Start(); err != nil {
+		var se *agent.StartError
+		if errors.As(err, &se) {
+			logger.Error("pipeline failed", "error", err)
+			return 1
+		}
+		fmt.Fprintln(stderr, formatConfigError(err))
+		return 1
+	}
+	logger.Debug("pipelines ready", "startup", time.Since(start))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var forced atomic.Bool
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			logger.Info("SIGHUP received: reloading the configuration")
+			a.RequestReload()
+		}
+	}()
 	go func() {
 		sig, ok := <-sigs
 		if !ok {
@@ -225,18 +223,10 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		sig = <-sigs
 		logger.Warn("second signal: exiting now; undelivered events are not acknowledged", "signal", sig.String())
 		forced.Store(true)
-		p.ForceStop()
+		a.ForceStop()
 		os.Exit(1)
 	}()
-	start := time.Now()
-	go func() {
-		select {
-		case <-p.Started():
-			logger.Debug("pipeline ready", "startup", time.Since(start))
-		case <-ctx.Done():
-		}
-	}()
-	if err := p.Run(ctx); err != nil {
+	if err := a.Run(ctx); err != nil {
 		logger.Error("pipeline failed", "error", err)
 		return 1
 	}
@@ -246,48 +236,24 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 	return 0
 }
 
-// openDeadLetterQueue opens the pipeline's dead letter queue,
-// <path.dead_letter_queue>/<pipeline id>.
-func openDeadLetterQueue(set settings.Settings, logger *slog.Logger) (*dlq.Writer, error) {
-	d := set.DeadLetterQueue
-	dir := filepath.Join(set.DeadLetterQueueDir(), set.PipelineID)
-	w, err := dlq.Open(dlq.Options{Dir: dir, MaxBytes: d.MaxBytes, StoragePolicy: d.StoragePolicy,
-		FlushInterval: d.FlushInterval, RetainAge: d.RetainAge, Logger: logger.With("pipeline", set.PipelineID)})
-	if err != nil {
-		return nil, err
-	}
-	logger.Info("dead letter queue enabled", "pipeline", set.PipelineID, "path", dir, "max_bytes", d.MaxBytes,
-		"storage_policy", d.StoragePolicy)
-	return w, nil
-}
-
-func closeDeadLetterQueue(w *dlq.Writer, logger *slog.Logger) {
-	if err := w.Close(); err != nil {
-		logger.Error("dead letter queue: close", "error", err)
-	}
-	st := w.Stats()
-	logger.Info("dead letter queue closed", "written", st.Written, "dropped", st.Dropped, "expired", st.Expired,
-		"queue_size_in_bytes", st.QueueSizeBytes)
-}
-
-// startAPI starts the monitoring API (it answers while the pipeline
-// loads, runs and drains); the returned function stops it.
-func startAPI(set settings.Settings, cfg *config.Pipeline, p *pipeline.Pipeline, logger *slog.Logger) (stop func(), err error) {
+// startAPI starts the monitoring API (it answers while pipelines load, run,
+// reload and drain); the returned observer keeps it following the agent's
+// pipelines, the returned function stops it.
+func startAPI(set settings.Settings, logger *slog.Logger) (obs agent.Observer, stop func(), err error) {
 	lo, hi, err := monitor.ParsePorts(set.APIPort)
 	if err != nil {
-		return nil, fmt.Errorf("api.http.port: %w", err)
+		return nil, nil, fmt.Errorf("api.http.port: %w", err)
 	}
 	l, err := monitor.Listen(set.APIHost, lo, hi)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	host, _ := os.Hostname()
-	ps := p.Settings()
+	ps := pipelineSettings(set, logger)
 	mon := monitor.New(monitor.Node{
 		ID: monitor.NodeID(set.PathData), Name: set.NodeName, Host: host, Version: version,
 		Workers: ps.Workers, BatchSize: ps.BatchSize, BatchDelay: ps.BatchDelay,
 	}, logger)
-	mon.AddPipeline(p, monitor.PipelineOptions{ConfigHash: configHash(cfg), DeadLetterQueue: set.DeadLetterQueue.Enable})
 	logger.Info("monitoring API listening", "address", "http://"+l.Addr().String(), "port", l.Addr().(*net.TCPAddr).Port)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -298,23 +264,61 @@ func startAPI(set settings.Settings, cfg *config.Pipeline, p *pipeline.Pipeline,
 			logger.Error("monitoring API stopped", "error", err)
 		}
 	}()
-	return func() { cancel(); <-done }, nil
+	return monObserver{mon: mon, set: set}, func() { cancel(); <-done }, nil
 }
 
-// configHash is a pipeline's configuration fingerprint (the "hash" of
-// /_node/pipelines): SHA-256 over its sources in name order.
-func configHash(cfg *config.Pipeline) string {
-	names := make([]string, 0, len(cfg.Sources))
-	for n := range cfg.Sources {
-		names = append(names, n)
+// monObserver makes the monitoring API follow the agent's pipelines.
+type monObserver struct {
+	mon *monitor.Monitor
+	set settings.Settings
+}
+
+func (o monObserver) PipelineStarted(r agent.Running) {
+	o.mon.AddPipeline(r.Pipeline, monitor.PipelineOptions{
+		ReloadAutomatic: o.set.ReloadAutomatic, ReloadInterval: o.set.ReloadInterval,
+		ConfigHash: r.Hash, DeadLetterQueue: r.Pipeline.Settings().DeadLetter != nil,
+	})
+}
+
+func (o monObserver) PipelineStopped(id string, p *pipeline.Pipeline) { o.mon.RemovePipelineIf(id, p) }
+
+func (o monObserver) ReloadDone(id string, err error) {
+	if err != nil {
+		o.mon.ReloadFailed(id, err)
+	} else {
+		o.mon.ReloadSucceeded(id)
 	}
-	sort.Strings(names)
-	h := sha256.New()
-	for _, n := range names {
-		fmt.Fprintf(h, "%s\x00%d\x00", n, len(cfg.Sources[n]))
-		h.Write(cfg.Sources[n])
+}
+
+// checkPipelines builds every configured pipeline without starting it
+// (config.test_and_exit, sluice check).
+func checkPipelines(load agent.LoadFunc, stdout, stderr io.Writer) int {
+	specs, err := load()
+	if err != nil {
+		fmt.Fprintln(stderr, formatConfigError(err))
+		return 1
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	code := 0
+	for _, s := range specs {
+		err := s.Err
+		if err == nil {
+			var p *pipeline.Pipeline
+			if p, err = pipeline.New(s.Config, s.Settings); err == nil {
+				p.Close()
+			}
+		}
+		if err != nil {
+			if len(specs) > 1 {
+				fmt.Fprintf(stderr, "pipeline %s: ", s.ID)
+			}
+			fmt.Fprintln(stderr, formatConfigError(err))
+			code = 1
+		}
+	}
+	if code == 0 {
+		fmt.Fprintln(stdout, "Configuration OK")
+	}
+	return code
 }
 
 // loadPipeline parses the configuration the settings name, or the default
@@ -372,6 +376,13 @@ func loadPipeline(set settings.Settings, logger *slog.Logger) (*config.Pipeline,
 }
 
 func formatConfigError(err error) string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var parts []string
+		for _, e := range j.Unwrap() {
+			parts = append(parts, formatConfigError(e))
+		}
+		return strings.Join(parts, "\n")
+	}
 	var list config.ErrorList
 	if errors.As(err, &list) {
 		var b strings.Builder

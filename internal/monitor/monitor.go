@@ -48,6 +48,9 @@ type Monitor struct {
 
 	mu        sync.Mutex
 	pipelines map[string]*entry
+	// kept holds the reload counts of pipelines stopped by a reload, for
+	// the pipeline that replaces them.
+	kept map[string]ReloadStats
 	process   processSampler
 	httpAddr  string
 }
@@ -98,7 +101,7 @@ func New(node Node, log *slog.Logger) *Monitor {
 	}
 	return &Monitor{
 		info: node, ephemeralID: newUUID(), log: log, now: time.Now, interval: defaultInterval,
-		pipelines: map[string]*entry{},
+		pipelines: map[string]*entry{}, kept: map[string]ReloadStats{},
 	}
 }
 
@@ -111,15 +114,34 @@ func (m *Monitor) AddPipeline(p *pipeline.Pipeline, opts PipelineOptions) {
 	e := &entry{p: p, opts: opts, ephemera: newUUID()}
 	if old, ok := m.pipelines[id]; ok {
 		e.reloads = old.reloads
+	} else if st, ok := m.kept[id]; ok {
+		e.reloads = st
 	}
+	delete(m.kept, id)
 	m.pipelines[id] = e
 }
 
-// RemovePipeline stops monitoring a pipeline.
+// RemovePipeline stops monitoring a pipeline. Its reload counts are kept
+// for a pipeline added later with the same id (a reload stops the old
+// pipeline before it starts the new one).
 func (m *Monitor) RemovePipeline(id string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if e, ok := m.pipelines[id]; ok {
+		m.kept[id] = e.reloads
+	}
 	delete(m.pipelines, id)
+}
+
+// RemovePipelineIf removes pipeline id only while it is p (a late
+// notice about a replaced pipeline must not remove its successor).
+func (m *Monitor) RemovePipelineIf(id string, p *pipeline.Pipeline) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.pipelines[id]; ok && e.p == p {
+		m.kept[id] = e.reloads
+		delete(m.pipelines, id)
+	}
 }
 
 // ReloadSucceeded records a successful configuration reload of pipeline id.
@@ -129,6 +151,11 @@ func (m *Monitor) ReloadSucceeded(id string) {
 	if e, ok := m.pipelines[id]; ok {
 		e.reloads.Successes++
 		e.reloads.LastSuccess = m.now()
+	} else {
+		st := m.kept[id]
+		st.Successes++
+		st.LastSuccess = m.now()
+		m.kept[id] = st
 	}
 }
 
@@ -140,6 +167,12 @@ func (m *Monitor) ReloadFailed(id string, err error) {
 		e.reloads.Failures++
 		e.reloads.LastFailure = m.now()
 		e.reloads.LastError = err.Error()
+	} else {
+		st := m.kept[id]
+		st.Failures++
+		st.LastFailure = m.now()
+		st.LastError = err.Error()
+		m.kept[id] = st
 	}
 }
 

@@ -44,6 +44,10 @@ type Settings struct {
 	APIEnabled bool
 	APIHost    string
 	APIPort    string
+	// ReloadAutomatic and ReloadInterval are config.reload.automatic and
+	// config.reload.interval.
+	ReloadAutomatic bool
+	ReloadInterval  time.Duration
 }
 
 // DeadLetterQueue are the dead letter queue settings.
@@ -86,9 +90,10 @@ func Defaults() Settings {
 			StoragePolicy: "drop_newer",
 			FlushInterval: 5 * time.Second,
 		},
-		APIEnabled: true,
-		APIHost:    "127.0.0.1",
-		APIPort:    "9600-9700",
+		APIEnabled:     true,
+		APIHost:        "127.0.0.1",
+		APIPort:        "9600-9700",
+		ReloadInterval: 3 * time.Second,
 	}
 }
 
@@ -225,6 +230,15 @@ var keys = []key{
 		s.DeadLetterQueue.RetainAge = d
 		return err
 	}},
+	{"config.reload.automatic", boolean(func(s *Settings) *bool { return &s.ReloadAutomatic })},
+	{"config.reload.interval", func(s *Settings, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("expected a positive duration such as 3s, got %q", v)
+		}
+		s.ReloadInterval = d
+		return nil
+	}},
 }
 
 var portsRE = regexp.MustCompile(`^\s*[0-9]{1,5}\s*(-\s*[0-9]{1,5}\s*)?$`)
@@ -244,7 +258,7 @@ func ports(f func(*Settings) *string) func(*Settings, string) error {
 // warning instead of failing, so an existing logstash.yml still loads.
 var ignored = []string{
 	"pipeline.unsafe_shutdown", "pipeline.ordered", "pipeline.plugin_classloaders", "pipeline.separate_logs",
-	"pipeline.buffer.type", "path.logs", "path.plugins", "api.environment", "api.ssl.enabled", "config.reload.automatic", "config.reload.interval",
+	"pipeline.buffer.type", "path.logs", "path.plugins", "api.environment", "api.ssl.enabled",
 	"config.debug", "queue.type", "path.queue", "queue.page_capacity", "queue.max_events", "queue.max_bytes",
 	"queue.checkpoint.acks", "queue.checkpoint.writes", "queue.checkpoint.retry", "queue.drain",
 	"xpack.monitoring.enabled",

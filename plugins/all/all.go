@@ -17,6 +17,7 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/inputs/gelf"
 	_ "github.com/sluicelog/sluice/plugins/inputs/generator"
 	_ "github.com/sluicelog/sluice/plugins/inputs/http"
+	_ "github.com/sluicelog/sluice/plugins/inputs/pipeline"
 	_ "github.com/sluicelog/sluice/plugins/inputs/stdin"
 	_ "github.com/sluicelog/sluice/plugins/inputs/syslog"
 	_ "github.com/sluicelog/sluice/plugins/inputs/tcp"
@@ -56,5 +57,6 @@ import (
 	_ "github.com/sluicelog/sluice/plugins/outputs/http"
 	_ "github.com/sluicelog/sluice/plugins/outputs/lumberjack"
 	_ "github.com/sluicelog/sluice/plugins/outputs/null"
+	_ "github.com/sluicelog/sluice/plugins/outputs/pipeline"
 	_ "github.com/sluicelog/sluice/plugins/outputs/stdout"
 )

@@ -1,0 +1,285 @@
+//go:build linux
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	lumber "github.com/elastic/go-lumber/client/v2"
+)
+
+// beatsSender sends n events numbered by "seq" with go-lumber (the client
+// Filebeat's Logstash output is built on) in windows of batch, resending a
+// window that was not acknowledged on a new connection, as Filebeat does.
+type beatsSender struct {
+	addr  string
+	n     int
+	batch int
+
+	mu    sync.Mutex
+	acked int
+	tries int
+}
+
+func (s *beatsSender) ackedCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.acked
+}
+
+func (s *beatsSender) run(stop <-chan struct{}) error {
+	var cl *lumber.SyncClient
+	defer func() {
+		if cl != nil {
+			cl.Close()
+		}
+	}()
+	for next := 0; next < s.n; {
+		select {
+		case <-stop:
+			return fmt.Errorf("stopped with %d of %d events acknowledged", next, s.n)
+		default:
+		}
+		if cl == nil {
+			c, err := lumber.SyncDial(s.addr, lumber.Timeout(10*time.Second))
+			if err != nil {
+				time.Sleep(20 * time.Millisecond) // the port is between two pipelines
+				continue
+			}
+			cl = c
+		}
+		end := min(next+s.batch, s.n)
+		docs := make([]any, 0, end-next)
+		for i := next; i < end; i++ {
+			docs = append(docs, map[string]any{"message": "event " + strconv.Itoa(i), "seq": i})
+		}
+		n, err := cl.Send(docs)
+		s.mu.Lock()
+		s.tries++
+		s.mu.Unlock()
+		if err != nil || n != len(docs) {
+			cl.Close()
+			cl = nil
+			continue // resend the whole window: at least once
+		}
+		next = end
+		s.mu.Lock()
+		s.acked = next
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// checkDelivery counts seq values in a json_lines output: every one of
+// 0..n-1 must be there; duplicates are allowed (at-least-once).
+func checkDelivery(t *testing.T, name string, events []map[string]any, n int) {
+	t.Helper()
+	seen := make([]int, n)
+	for _, ev := range events {
+		v, ok := ev["seq"].(float64)
+		if !ok || v < 0 || int(v) >= n {
+			t.Fatalf("unexpected event %v", ev)
+		}
+		seen[int(v)]++
+	}
+	lost, dup := 0, 0
+	for _, c := range seen {
+		if c == 0 {
+			lost++
+		}
+		if c > 1 {
+			dup += c - 1
+		}
+	}
+	line := fmt.Sprintf("%s: sent %d, received %d, lost %d, duplicated %d", name, n, len(events)-dup, lost, dup)
+	fmt.Println(line) // the fault suite's one line per scenario
+	t.Log(line)
+	if lost != 0 {
+		t.Fatalf("%d events lost", lost)
+	}
+}
+
+var reloadedRE = regexp.MustCompile(`msg="reload: pipeline reloaded" pipeline=(\S+)`)
+
+// TestReloadUnderLoad: beats events stream in while the pipeline's filter
+// is changed and SIGHUP sent, several times; a broken configuration on the
+// way is refused and the running pipeline keeps going. Every acknowledged
+// event reaches the output: "sent N, received N, lost 0".
+//
+// Two layouts: a single pipeline (-f; the beats port passes from the old
+// pipeline to the new one, the client reconnects and resends) and
+// pipelines.yml with an intake pipeline feeding a work pipeline through
+// the pipeline bus (only the work pipeline reloads; the beats connection
+// stays up and waits: ensure_delivery).
+func TestReloadUnderLoad(t *testing.T) {
+	for _, layout := range []string{"single", "pipelines.yml"} {
+		t.Run(layout, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			port := freePort(t, "tcp")
+			out := filepath.Join(dir, "out.json")
+			work := filepath.Join(dir, "work.conf")
+			beats := `beats { host => "127.0.0.1" port => ` + strconv.Itoa(port) + ` }`
+			fileOut := `file { path => ` + confString(t, out) + ` codec => json_lines }`
+			workConf := func(version string) string {
+				in := beats
+				if layout != "single" {
+					in = `pipeline { address => "work" }`
+				}
+				return "input { " + in + " }\nfilter { mutate { add_field => { \"version\" => \"" + version + "\" } } }\noutput { " + fileOut + " }\n"
+			}
+			write := func(path, s string) {
+				t.Helper()
+				if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			write(work, workConf("v0"))
+			args := []string{"serve", "-f", work, "-w", "2"}
+			if layout != "single" {
+				intake := filepath.Join(dir, "intake.conf")
+				write(intake, "input { "+beats+" }\noutput { pipeline { send_to => [\"work\"] } }\n")
+				write(filepath.Join(dir, "pipelines.yml"), "- pipeline.id: intake\n  path.config: "+intake+
+					"\n- pipeline.id: work\n  path.config: "+work+"\n  pipeline.workers: 2\n")
+				args = []string{"serve", "--path.settings", dir}
+			}
+			p := startSluice(t, procOpts{args: args})
+			p.waitReady()
+			if layout != "single" {
+				// Both pipelines started.
+				p.waitFor(p.stderr, "two pipelines", startTimeout, func(s string) (string, bool) {
+					return "", strings.Count(s, `msg="pipeline started"`) >= 2
+				})
+			}
+
+			const n = 30000
+			s := &beatsSender{addr: "127.0.0.1:" + strconv.Itoa(port), n: n, batch: 200}
+			stop := make(chan struct{})
+			sent := make(chan error, 1)
+			go func() { sent <- s.run(stop) }()
+			defer close(stop)
+
+			waitAcked := func(k int) {
+				t.Helper()
+				deadline := time.Now().Add(60 * time.Second)
+				for s.ackedCount() < k {
+					if time.Now().After(deadline) {
+						t.Fatalf("only %d events acknowledged, waiting for %d", s.ackedCount(), k)
+					}
+					time.Sleep(10 * time.Millisecond) // polling the sender's counter
+				}
+			}
+			reloads := 0
+			for v := 1; v <= 3; v++ {
+				waitAcked(v * n / 6)
+				write(work, workConf("v"+strconv.Itoa(v)))
+				p.signal(syscall.SIGHUP)
+				reloads++
+				p.waitFor(p.stderr, fmt.Sprintf("reload %d", reloads), 60*time.Second, func(s string) (string, bool) {
+					return "", len(reloadedRE.FindAllString(s, -1)) >= reloads
+				})
+			}
+			// A broken configuration: refused, the running pipeline stays.
+			waitAcked(4 * n / 6)
+			write(work, workConf("v4")+"filter { nosuchfilter { } }\n")
+			p.signal(syscall.SIGHUP)
+			p.waitStderr(regexp.MustCompile(`reload failed; the running pipeline is kept.*nosuchfilter`), 60*time.Second)
+			before := s.ackedCount()
+			waitAcked(min(n, before+1000))
+
+			select {
+			case err := <-sent:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(120 * time.Second):
+				t.Fatalf("sender stuck at %d of %d acknowledged", s.ackedCount(), n)
+			}
+			p.signal(syscall.SIGTERM)
+			if code := p.wait(exitTimeout); code != 0 {
+				t.Fatalf("exit code %d", code)
+			}
+			events := readJSONLines(t, out)
+			checkDelivery(t, "SIGHUP reload with a changed filter under load ("+layout+")", events, n)
+			versions := map[string]int{}
+			for _, ev := range events {
+				versions[str(ev, "version")]++
+			}
+			t.Logf("events by filter version: %v; sender windows sent %d", versions, s.tries)
+			if versions["v3"] == 0 || versions["v0"] == 0 {
+				t.Errorf("events by version %v: want the first and last good configurations to have run", versions)
+			}
+			if versions["v4"] != 0 {
+				t.Errorf("%d events went through the broken configuration", versions["v4"])
+			}
+		})
+	}
+}
+
+// TestAutomaticReload: with -r the configuration file is watched; a change
+// reloads the pipeline, a broken change is reported once and the running
+// pipeline is kept.
+func TestAutomaticReload(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "main.conf")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(conf, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`input { generator { count => 0 } } output { null { } }`)
+	p := startSluice(t, procOpts{args: []string{"serve", "-f", conf, "-w", "1", "-r", "--config.reload.interval", "100ms"}})
+	p.waitReady()
+	write(`input { generator { count => 0 } } filter { mutate { add_tag => ["v1"] } } output { null { } }`)
+	p.waitStderr(reloadedRE, 30*time.Second)
+	write(`input { generator { count => 0 } } filter { mutate { add_tag => ["v2"] } output { null { } }`)
+	line := p.waitStderr(regexp.MustCompile(`reload failed; the running pipeline is kept`), 30*time.Second)
+	if !strings.Contains(line, "main.conf:1") {
+		t.Errorf("the failure does not name the file and line: %s", line)
+	}
+	write(`input { generator { count => 0 } } filter { mutate { add_tag => ["v3"] } } output { null { } }`)
+	p.waitFor(p.stderr, "the second reload", 30*time.Second, func(s string) (string, bool) {
+		return "", len(reloadedRE.FindAllString(s, -1)) >= 2
+	})
+	if n := strings.Count(p.stderr.String(), "reload failed"); n != 1 {
+		t.Errorf("the broken configuration was reported %d times, want once", n)
+	}
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(exitTimeout); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+}
+
+// TestCheckPipelinesYML: sluice check builds every pipeline of
+// pipelines.yml and names the broken one.
+func TestCheckPipelinesYML(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	yml := "- pipeline.id: good\n  config.string: 'input { generator { count => 1 } } output { null { } }'\n" +
+		"- pipeline.id: bad\n  config.string: 'input { generator { count => 1 } } output { nosuch { } }'\n"
+	if err := os.WriteFile(filepath.Join(dir, "pipelines.yml"), []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runSluice(t, procOpts{args: []string{"check", "--path.settings", dir}})
+	if code != 1 || !strings.Contains(stderr, "pipeline bad") || !strings.Contains(stderr, "nosuch") || strings.Contains(stderr, "pipeline good") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pipelines.yml"), []byte("- pipeline.id: good\n  pipeline.wrokers: 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runSluice(t, procOpts{args: []string{"check", "--path.settings", dir}})
+	if code != 1 || !strings.Contains(stderr, "pipelines.yml:2") || !strings.Contains(stderr, `did you mean "pipeline.workers"`) {
+		t.Fatalf("exit %d, stderr: %s", code, stderr)
+	}
+}
