@@ -42,6 +42,10 @@ type Settings struct {
 	Logger                 *slog.Logger
 	// Registry defaults to plugin.Default.
 	Registry *plugin.Registry
+	// DeadLetter is the pipeline's dead letter queue (nil: disabled); its
+	// writers reach plugins as plugin.Context.DeadLetter. The caller opens
+	// and closes it.
+	DeadLetter plugin.DeadLetterQueue
 }
 
 func (s *Settings) defaults() {
@@ -117,7 +121,7 @@ func New(cfg *config.Pipeline, set Settings) (*Pipeline, error) {
 	counts := map[string]int{}
 	env := &plugin.BuildEnv{
 		Config: cfg, Logger: p.log, PipelineID: set.ID, DataDir: set.DataDir,
-		ECSCompatibility: set.ECSCompatibility,
+		ECSCompatibility: set.ECSCompatibility, DeadLetter: set.DeadLetter,
 		NewID: func(s *plugin.Spec) string {
 			counts[s.Kind.String()+s.Name]++
 			return fmt.Sprintf("%s_%s_%d", s.Kind, s.Name, counts[s.Kind.String()+s.Name])

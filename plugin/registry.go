@@ -151,6 +151,17 @@ type BuildEnv struct {
 	ECSCompatibility string
 	// NewID makes an id for a plugin that has none.
 	NewID func(spec *Spec) string
+	// DeadLetter is the pipeline's dead letter queue, nil unless
+	// dead_letter_queue.enable is set. Build gives each plugin its
+	// writer as Context.DeadLetter.
+	DeadLetter DeadLetterQueue
+}
+
+// DeadLetterQueue is a pipeline's dead letter queue: it hands out a
+// writer for each plugin, which records the plugin's type (its name, e.g.
+// "elasticsearch") with every event.
+type DeadLetterQueue interface {
+	ForPlugin(pluginType string) DeadLetterWriter
 }
 
 // SettingsOf declares a fresh plugin's settings (plus the common ones of
@@ -200,6 +211,9 @@ func (r *Registry) Build(kind Kind, p *config.Plugin, env *BuildEnv) (*Instance,
 		DataDir:    env.DataDir,
 
 		ECSCompatibility: ecs,
+	}
+	if env.DeadLetter != nil && kind != KindCodec {
+		in.Context.DeadLetter = env.DeadLetter.ForPlugin(spec.Name)
 	}
 	in.Common.ID = id
 	in.Common.ECSCompatibility = ecs

@@ -24,7 +24,22 @@ func pipelineSettings(set settings.Settings, logger *slog.Logger) pipeline.Setti
 // path.config/config.string in sluice.yml) it is the one pipeline they
 // name; else dir/pipelines.yml when present (re-read on every reload);
 // else the default pipeline.
-func pipelinesLoader(set settings.Settings, settingsDir string, logger *slog.Logger) agent.LoadFunc {
+//
+// dlqs opens the pipelines' dead letter queues (nil: none, for sluice
+// check); a queue that cannot be opened fails its pipeline.
+func pipelinesLoader(set settings.Settings, settingsDir string, logger *slog.Logger, dlqs *deadLetterQueues) agent.LoadFunc {
+	spec := func(s settings.Settings, cfg *config.Pipeline, err error) agent.Spec {
+		ps := pipelineSettings(s, logger)
+		if err == nil {
+			dl, derr := dlqs.forPipeline(s)
+			if derr != nil {
+				err = derr
+			} else if dl != nil {
+				ps.DeadLetter = dl
+			}
+		}
+		return agent.NewSpec(s.PipelineID, ps, cfg, err)
+	}
 	single := set.PathConfig != "" || set.ConfigString != "" || settingsDir == ""
 	if single && settingsDir != "" {
 		if _, err := os.Stat(filepath.Join(settingsDir, settings.PipelinesFile)); err == nil {
@@ -48,12 +63,12 @@ func pipelinesLoader(set settings.Settings, settingsDir string, logger *slog.Log
 				for _, e := range entries {
 					var cfg *config.Pipeline
 					cfg, err := loadPipeline(e.Settings, logger)
-					specs = append(specs, agent.NewSpec(e.Settings.PipelineID, pipelineSettings(e.Settings, logger), cfg, err))
+					specs = append(specs, spec(e.Settings, cfg, err))
 				}
 				return specs, nil
 			}
 		}
 		cfg, err := loadPipeline(set, logger)
-		return []agent.Spec{agent.NewSpec(set.PipelineID, pipelineSettings(set, logger), cfg, err)}, nil
+		return []agent.Spec{spec(set, cfg, err)}, nil
 	}
 }

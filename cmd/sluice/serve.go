@@ -167,10 +167,12 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		logger.Warn(w.Msg, "file", settingsFile, "line", w.Line)
 	}
 
-	load := pipelinesLoader(set, *pathSettings, logger)
 	if set.TestAndExit {
-		return checkPipelines(load, stdout, stderr)
+		return checkPipelines(pipelinesLoader(set, *pathSettings, logger, nil), stdout, stderr)
 	}
+	dlqs := newDeadLetterQueues(logger)
+	defer dlqs.closeAll()
+	load := pipelinesLoader(set, *pathSettings, logger, dlqs)
 	var obs agent.Observer
 	if set.APIEnabled {
 		// Events matter more than their monitoring: when no port is free,
@@ -274,7 +276,7 @@ type monObserver struct {
 func (o monObserver) PipelineStarted(r agent.Running) {
 	o.mon.AddPipeline(r.Pipeline, monitor.PipelineOptions{
 		ReloadAutomatic: o.set.ReloadAutomatic, ReloadInterval: o.set.ReloadInterval,
-		ConfigHash: r.Hash,
+		ConfigHash: r.Hash, DeadLetterQueue: r.Pipeline.Settings().DeadLetter != nil,
 	})
 }
 

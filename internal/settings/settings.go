@@ -34,6 +34,10 @@ type Settings struct {
 	ECSCompatibility string
 	LogLevel         string
 	LogFormat        string
+
+	// DeadLetterQueue holds the dead_letter_queue.* settings and
+	// path.dead_letter_queue.
+	DeadLetterQueue DeadLetterQueue
 	// APIEnabled, APIHost and APIPort are api.enabled, api.http.host and
 	// api.http.port (a port or a range such as 9600-9700: the first free
 	// one is used).
@@ -44,6 +48,29 @@ type Settings struct {
 	// config.reload.interval.
 	ReloadAutomatic bool
 	ReloadInterval  time.Duration
+}
+
+// DeadLetterQueue are the dead letter queue settings.
+type DeadLetterQueue struct {
+	Enable bool
+	// Path is path.dead_letter_queue; empty means <path.data>/dead_letter_queue.
+	Path          string
+	MaxBytes      int64
+	StoragePolicy string
+	FlushInterval time.Duration
+	// RetainAge is dead_letter_queue.retain.age; 0 keeps segments until
+	// max_bytes needs room.
+	RetainAge time.Duration
+}
+
+// DeadLetterQueueDir returns path.dead_letter_queue, defaulting to
+// <path.data>/dead_letter_queue. A pipeline's queue is the directory named
+// after its id inside it.
+func (s *Settings) DeadLetterQueueDir() string {
+	if s.DeadLetterQueue.Path != "" {
+		return s.DeadLetterQueue.Path
+	}
+	return filepath.Join(s.PathData, "dead_letter_queue")
 }
 
 // Defaults returns the settings before any file or flag.
@@ -58,11 +85,54 @@ func Defaults() Settings {
 		ECSCompatibility: "v8",
 		LogLevel:         "info",
 		LogFormat:        "plain",
-		APIEnabled:       true,
-		APIHost:          "127.0.0.1",
-		APIPort:          "9600-9700",
-		ReloadInterval:   3 * time.Second,
+		DeadLetterQueue: DeadLetterQueue{
+			MaxBytes:      1024 << 20,
+			StoragePolicy: "drop_newer",
+			FlushInterval: 5 * time.Second,
+		},
+		APIEnabled:     true,
+		APIHost:        "127.0.0.1",
+		APIPort:        "9600-9700",
+		ReloadInterval: 3 * time.Second,
 	}
+}
+
+// ParseBytes reads a byte size as Logstash writes them: a number with an
+// optional unit b, kb, mb, gb, tb (1024-based, case-insensitive), e.g.
+// "1024mb".
+func ParseBytes(v string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(v))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"tb", 1 << 40}, {"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10}, {"b", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("expected a size such as 1024mb or 1gb, got %q", v)
+	}
+	return n * mult, nil
+}
+
+// parseAge reads an age as Logstash's retain.age: a number and a unit d,
+// h, m or s ("7d", "36h").
+func parseAge(v string) (time.Duration, error) {
+	t := strings.TrimSpace(v)
+	units := map[byte]time.Duration{'d': 24 * time.Hour, 'h': time.Hour, 'm': time.Minute, 's': time.Second}
+	if len(t) >= 2 {
+		if u, ok := units[t[len(t)-1]]; ok {
+			n, err := strconv.ParseInt(t[:len(t)-1], 10, 64)
+			if err == nil && n > 0 && n < int64(1<<62)/int64(u) {
+				return time.Duration(n) * u, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("expected an age such as 7d, 12h, 30m or 90s, got %q", v)
 }
 
 // key describes one setting: how to apply a value to Settings.
@@ -139,6 +209,27 @@ var keys = []key{
 	// Logstash's older names for api.http.*.
 	{"http.host", str(func(s *Settings) *string { return &s.APIHost })},
 	{"http.port", ports(func(s *Settings) *string { return &s.APIPort })},
+	{"dead_letter_queue.enable", boolean(func(s *Settings) *bool { return &s.DeadLetterQueue.Enable })},
+	{"path.dead_letter_queue", str(func(s *Settings) *string { return &s.DeadLetterQueue.Path })},
+	{"dead_letter_queue.max_bytes", func(s *Settings, v string) error {
+		n, err := ParseBytes(v)
+		s.DeadLetterQueue.MaxBytes = n
+		return err
+	}},
+	{"dead_letter_queue.storage_policy", oneOf("drop_newer", "drop_older")(func(s *Settings) *string { return &s.DeadLetterQueue.StoragePolicy })},
+	{"dead_letter_queue.flush_interval", func(s *Settings, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("expected milliseconds (a positive integer), got %q", v)
+		}
+		s.DeadLetterQueue.FlushInterval = time.Duration(n) * time.Millisecond
+		return nil
+	}},
+	{"dead_letter_queue.retain.age", func(s *Settings, v string) error {
+		d, err := parseAge(v)
+		s.DeadLetterQueue.RetainAge = d
+		return err
+	}},
 	{"config.reload.automatic", boolean(func(s *Settings) *bool { return &s.ReloadAutomatic })},
 	{"config.reload.interval", func(s *Settings, v string) error {
 		d, err := time.ParseDuration(v)
@@ -170,8 +261,7 @@ var ignored = []string{
 	"pipeline.buffer.type", "path.logs", "path.plugins", "api.environment", "api.ssl.enabled",
 	"config.debug", "queue.type", "path.queue", "queue.page_capacity", "queue.max_events", "queue.max_bytes",
 	"queue.checkpoint.acks", "queue.checkpoint.writes", "queue.checkpoint.retry", "queue.drain",
-	"dead_letter_queue.enable", "dead_letter_queue.max_bytes", "dead_letter_queue.storage_policy",
-	"dead_letter_queue.flush_interval", "path.dead_letter_queue", "xpack.monitoring.enabled",
+	"xpack.monitoring.enabled",
 	"monitoring.enabled", "allow_superuser", "log.format.json.fix_duplicate_message_fields",
 	"pipeline.system", "modules", "cloud.id", "cloud.auth",
 }
