@@ -50,9 +50,9 @@ type Monitor struct {
 	pipelines map[string]*entry
 	// kept holds the reload counts of pipelines stopped by a reload, for
 	// the pipeline that replaces them.
-	kept map[string]ReloadStats
-	process   processSampler
-	httpAddr  string
+	kept     map[string]ReloadStats
+	process  processSampler
+	httpAddr string
 }
 
 // PipelineOptions are a pipeline's settings the API reports beside its
