@@ -19,6 +19,9 @@ for flavor in opensearch elasticsearch; do
   searchnode_pids+=("$flavor:$!")
 done
 stop_searchnodes() {
+  # A start still under way (the suite failed early) launches its node
+  # after this trap ran: let it finish, then stop what it started.
+  for fp in "${searchnode_pids[@]}"; do wait "${fp#*:}" 2>/dev/null || true; done
   for n in opensearch elasticsearch opensearch-restart; do
     scripts/searchnode.sh stop "${n%-restart}" "$n" >/dev/null 2>&1 || true
   done
