@@ -394,6 +394,11 @@ func TestForceStop(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
+	// Stop only once the event is in flight (else there is nothing to wait for).
+	waitFor(t, "the event to enter the pipeline", func() bool {
+		ps := a.Pipelines()
+		return len(ps) == 1 && ps[0].Pipeline.Stats().In == 1
+	})
 	cancel()
 	select {
 	case <-done:

@@ -233,9 +233,15 @@ func TestAutomaticReload(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "main.conf")
+	// Written atomically: a watcher reading between a truncate and a write
+	// would see a different (empty) configuration, a second failure.
 	write := func(s string) {
 		t.Helper()
-		if err := os.WriteFile(conf, []byte(s), 0o644); err != nil {
+		tmp := conf + ".tmp"
+		if err := os.WriteFile(tmp, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, conf); err != nil {
 			t.Fatal(err)
 		}
 	}
