@@ -104,6 +104,20 @@ type pipelineStatsJSON struct {
 	Hash        string      `json:"hash"`
 	EphemeralID string      `json:"ephemeral_id"`
 	State       string      `json:"state"`
+	// DeadLetterQueue is present when the pipeline's DLQ is enabled.
+	DeadLetterQueue *dlqJSON `json:"dead_letter_queue,omitempty"`
+}
+
+// dlqJSON is pipelines.<id>.dead_letter_queue, with Logstash's names.
+type dlqJSON struct {
+	QueueSizeInBytes    int64   `json:"queue_size_in_bytes"`
+	MaxQueueSizeInBytes int64   `json:"max_queue_size_in_bytes"`
+	DroppedEvents       int64   `json:"dropped_events"`
+	ExpiredEvents       int64   `json:"expired_events"`
+	StoragePolicy       string  `json:"storage_policy"`
+	LastError           *string `json:"last_error,omitempty"`
+	// WrittenEvents is Sluice's: events written since start.
+	WrittenEvents int64 `json:"written_events"`
 }
 
 type statsJSON struct {
@@ -202,8 +216,18 @@ func (ps *pipeSnap) stats(now time.Time) *pipelineStatsJSON {
 	if ps.reloads.LastError != "" {
 		r.LastError = &reloadErrorJSON{Message: ps.reloads.LastError}
 	}
+	var dj *dlqJSON
+	if d := ps.dlq; d != nil {
+		dj = &dlqJSON{QueueSizeInBytes: d.QueueSizeBytes, MaxQueueSizeInBytes: d.MaxBytes, DroppedEvents: d.Dropped,
+			ExpiredEvents: d.Expired, StoragePolicy: d.StoragePolicy, WrittenEvents: d.Written}
+		if d.LastError != "" {
+			le := d.LastError
+			dj.LastError = &le
+		}
+	}
 	return &pipelineStatsJSON{
-		Events: events(&ps.cur), Flow: ps.flows(now),
+		DeadLetterQueue: dj,
+		Events:          events(&ps.cur), Flow: ps.flows(now),
 		Plugins: pluginsJSON{
 			Inputs: ps.pluginList(now, kindInput), Codecs: []pluginJSON{},
 			Filters: ps.pluginList(now, kindFilter), Outputs: ps.pluginList(now, kindOutput),

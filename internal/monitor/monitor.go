@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sluicelog/sluice/pipeline"
+	"github.com/sluicelog/sluice/queue/dlq"
 )
 
 // Node describes this Sluice process, as the root of every API answer.
@@ -221,6 +222,18 @@ type pipeSnap struct {
 	opts     PipelineOptions
 	reloads  ReloadStats
 	ephemera string
+	// dlq is the dead letter queue's counters; nil when it is disabled.
+	dlq *dlq.Stats
+}
+
+// dlqStats reads the counters of p's dead letter queue, if it has one.
+func dlqStats(p *pipeline.Pipeline) *dlq.Stats {
+	q, ok := p.Settings().DeadLetter.(interface{ Stats() dlq.Stats })
+	if !ok {
+		return nil
+	}
+	st := q.Stats()
+	return &st
 }
 
 func (m *Monitor) snapshot() snapshot {
@@ -230,7 +243,7 @@ func (m *Monitor) snapshot() snapshot {
 	for id, e := range m.pipelines {
 		s.pipelines = append(s.pipelines, pipeSnap{
 			id: id, cur: e.p.Metrics(), samples: append([]sample(nil), e.samples...),
-			opts: e.opts, reloads: e.reloads, ephemera: e.ephemera,
+			opts: e.opts, reloads: e.reloads, ephemera: e.ephemera, dlq: dlqStats(e.p),
 		})
 	}
 	sort.Slice(s.pipelines, func(i, j int) bool { return s.pipelines[i].id < s.pipelines[j].id })

@@ -16,7 +16,9 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/sluicelog/sluice/config"
+	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/pipeline"
+	"github.com/sluicelog/sluice/queue/dlq"
 	_ "github.com/sluicelog/sluice/plugins/all"
 )
 
@@ -475,5 +477,57 @@ func BenchmarkNodeStats(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// pipelines.<id>.dead_letter_queue reports the pipeline's DLQ counters
+// under Logstash's names, and is absent when the DLQ is disabled.
+func TestDeadLetterQueueStats(t *testing.T) {
+	w, err := dlq.Open(dlq.Options{Dir: t.TempDir(), MaxBytes: 1 << 20, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for i := 0; i < 3; i++ {
+		if err := w.Write(event.NewMessage("bad"), "elasticsearch", "es", "mapper_parsing_exception"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := config.ParseOptions{}.Parse("test", []byte(`input { generator { count => 1 } } output { null { } }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	with, err := pipeline.New(cfg, pipeline.Settings{ID: "with", Logger: quiet(), DeadLetter: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer with.Close()
+	without, err := pipeline.New(cfg, pipeline.Settings{ID: "without", Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer without.Close()
+	m := testMonitor(with, without)
+	var st struct {
+		Pipelines map[string]struct {
+			DeadLetterQueue *struct {
+				QueueSizeInBytes    int64  `json:"queue_size_in_bytes"`
+				MaxQueueSizeInBytes int64  `json:"max_queue_size_in_bytes"`
+				DroppedEvents       *int64 `json:"dropped_events"`
+				StoragePolicy       string `json:"storage_policy"`
+				WrittenEvents       int64  `json:"written_events"`
+			} `json:"dead_letter_queue"`
+		}
+	}
+	if err := json.Unmarshal(get(t, m.Handler(), "/_node/stats/pipelines", 200), &st); err != nil {
+		t.Fatal(err)
+	}
+	d := st.Pipelines["with"].DeadLetterQueue
+	if d == nil || d.WrittenEvents != 3 || d.MaxQueueSizeInBytes != 1<<20 || d.QueueSizeInBytes <= 0 ||
+		d.DroppedEvents == nil || *d.DroppedEvents != 0 || d.StoragePolicy == "" {
+		t.Errorf("dead_letter_queue = %+v", d)
+	}
+	if st.Pipelines["without"].DeadLetterQueue != nil {
+		t.Errorf("a pipeline without a DLQ reports one: %+v", st.Pipelines["without"].DeadLetterQueue)
 	}
 }
