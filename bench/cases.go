@@ -52,6 +52,9 @@ type result struct {
 	OtherCPUPercent float64  `json:"other_cpu_percent"`
 	Warnings        []string `json:"warnings,omitempty"`
 	Source          string   `json:"source,omitempty"`
+	// Shipper is the sending sluice's side of a two-process case; the
+	// other figures (RSS, CPU) are then the receiving server's.
+	Shipper *shipperStats `json:"shipper,omitempty"`
 }
 
 // startup is the startup case's distribution, in milliseconds.
