@@ -68,3 +68,16 @@ func BenchmarkAppendJSONStdlib(b *testing.B) {
 		}
 	}
 }
+
+// benchAccessLine is an Apache access log line, the message of a shipped
+// log file's event.
+const benchAccessLine = `83.149.9.216 - - [17/May/2015:10:05:03 +0000] "GET /presentations/logstash-monitorama-2013/images/kibana-search.png HTTP/1.1" 200 203023 "http://semicomplete.com/presentations/logstash-monitorama-2013/" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/32.0.1700.77 Safari/537.36"`
+
+func BenchmarkAppendJSONString(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchAccessLine)))
+	buf := make([]byte, 0, 1024)
+	for b.Loop() {
+		buf = AppendJSONString(buf[:0], benchAccessLine)
+	}
+}
