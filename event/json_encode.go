@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -38,17 +39,17 @@ func AppendJSONValue(dst []byte, v any) []byte {
 	return dst
 }
 
-// jsonEncoder holds scratch space for sorting keys; nested maps push their
-// keys on the same slice.
+// jsonEncoder holds scratch space for sorting members; nested maps push
+// their members on the same slice.
 type jsonEncoder struct {
-	keys []string
+	keys []jsonMember
 	// depth is the current nesting; values nested deeper than
 	// MaxJSONDepth (which decoded JSON cannot reach, but filters could
 	// build) are written as null rather than followed.
 	depth int
 }
 
-var jsonEncoderPool = sync.Pool{New: func() any { return &jsonEncoder{keys: make([]string, 0, 64)} }}
+var jsonEncoderPool = sync.Pool{New: func() any { return &jsonEncoder{keys: make([]jsonMember, 0, 64)} }}
 
 func (enc *jsonEncoder) reset() {
 	clear(enc.keys)
@@ -66,25 +67,28 @@ func (enc *jsonEncoder) appendMap(dst []byte, m map[string]any, root bool) []byt
 			first = false
 		}
 	}
+	// Keys and values are collected together: no second lookup per key.
 	start := len(enc.keys)
-	for k := range m {
+	for k, v := range m {
 		if root && k == TimestampField {
 			continue
 		}
-		enc.keys = append(enc.keys, k)
+		enc.keys = append(enc.keys, jsonMember{k, v})
 	}
 	end := len(enc.keys)
-	slices.Sort(enc.keys[start:end])
+	if end-start > 1 {
+		slices.SortFunc(enc.keys[start:end], func(a, b jsonMember) int { return strings.Compare(a.key, b.key) })
+	}
 	for i := start; i < end; i++ {
 		// enc.keys may be reallocated by nested maps: index it afresh.
-		k := enc.keys[i]
+		kv := enc.keys[i]
 		if !first {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = AppendJSONString(dst, k)
+		dst = AppendJSONString(dst, kv.key)
 		dst = append(dst, ':')
-		dst = enc.appendValue(dst, m[k])
+		dst = enc.appendValue(dst, kv.val)
 	}
 	clear(enc.keys[start:])
 	enc.keys = enc.keys[:start]
