@@ -81,3 +81,18 @@ func BenchmarkAppendJSONString(b *testing.B) {
 		buf = AppendJSONString(buf[:0], benchAccessLine)
 	}
 }
+
+// BenchmarkDecodeJSONBeatsDoc decodes what the lumberjack output sends
+// for a shipped Apache access log line (its quotes escaped).
+func BenchmarkDecodeJSONBeatsDoc(b *testing.B) {
+	doc := []byte(`{"@metadata":{"beat":"filebeat","type":"_doc","version":"0.1.0-dev"},"@timestamp":"2026-11-24T08:21:44.123Z","agent":{"name":"bench","type":"filebeat","version":"0.1.0-dev"},"ecs":{"version":"8.0.0"},"host":{"hostname":"vm"},"input":{"type":"filestream"},"message":`)
+	doc = AppendJSONString(doc, benchAccessLine)
+	doc = append(doc, '}')
+	b.ReportAllocs()
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		if _, err := DecodeJSON(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

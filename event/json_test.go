@@ -264,3 +264,31 @@ func TestAppendJSONStringWords(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeJSONStringWords checks the 8-byte scan of the decoder against
+// encoding/json with an escape, a control or a non-ASCII byte at every
+// position of strings of several lengths, with plain runs around it.
+func TestDecodeJSONStringWords(t *testing.T) {
+	specials := []string{`\"`, `\\`, `\n`, `\u00e9`, `\ud83d\ude00`, "é", "\xff", "\x7f", "~"}
+	for n := 0; n <= 24; n++ {
+		for _, sp := range specials {
+			for at := 0; at <= n; at++ {
+				lit := `"` + strings.Repeat("a", at) + sp + strings.Repeat("b", n-at) + sp + `c"`
+				v, err := DecodeJSONValue([]byte(lit))
+				if err != nil {
+					t.Fatalf("%s: %v", lit, err)
+				}
+				var want string
+				if err := json.Unmarshal([]byte(lit), &want); err != nil {
+					t.Fatalf("%s: encoding/json: %v", lit, err)
+				}
+				if v != want {
+					t.Fatalf("%s: got %q, want %q", lit, v, want)
+				}
+			}
+		}
+	}
+	if _, err := DecodeJSONValue([]byte("\"abcdefghij\x01klmnop\"")); err == nil {
+		t.Fatal("a raw control character after a plain run was accepted")
+	}
+}
