@@ -156,19 +156,12 @@ func writePayloadFile(path string, p *payload, n int64) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("payload file: %w", err)
 	}
-	var written int64
-	for left := n; left > 0; {
-		k := min(left, int64(len(p.ends)))
-		w, err := f.Write(p.block[:p.ends[k-1]])
-		written += int64(w)
-		if err != nil {
-			f.Close()
-			return written, fmt.Errorf("payload file: %w", err)
-		}
-		left -= k
+	written, err := writeEvents(f, p, n)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		return written, fmt.Errorf("payload file: %w", err)
+	if err != nil {
+		return written, fmt.Errorf("payload file %s: %w", path, err)
 	}
 	return written, nil
 }
