@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +39,22 @@ func fakeSluice(mode string) int {
 		}
 		b, _ := json.Marshal(rec)
 		fmt.Fprintf(os.Stderr, "%s\n", b)
+	}
+	if to := shipperTarget(); to != "" {
+		// A shipper (ship_stdin_to_beats_null): stdin's lines go to the
+		// fake server as they are; exit at the end of stdin.
+		logLine("pipeline started")
+		c, err := net.Dial("tcp", to)
+		if err != nil {
+			return 1
+		}
+		n, err := io.Copy(c, os.Stdin)
+		if err != nil || c.Close() != nil {
+			return 1
+		}
+		lines := n / int64(shipLineBytes)
+		logLine("pipeline stopped", "in", lines, "filtered", lines, "out", lines)
+		return 0
 	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM)
@@ -80,6 +98,58 @@ func fakeSluice(mode string) int {
 	}
 	logLine("pipeline stopped", "in", count.Load(), "filtered", out, "out", out)
 	return 0
+}
+
+// shipLineBytes is the size of every line of TestRunShipChecksCounts's
+// payload, so that the fake shipper can count lines from bytes.
+const shipLineBytes = 8
+
+// shipperTarget returns the lumberjack output's host when the fake was
+// started with a shipper pipeline (`serve -f CONFIG`), else "".
+func shipperTarget() string {
+	for i, a := range os.Args {
+		if a == "-f" && i+1 < len(os.Args) {
+			cfg, err := os.ReadFile(os.Args[i+1])
+			if err != nil {
+				return ""
+			}
+			_, rest, ok := strings.Cut(string(cfg), "lumberjack { hosts => [\"")
+			if !ok {
+				return ""
+			}
+			host, _, _ := strings.Cut(rest, "\"")
+			return host
+		}
+	}
+	return ""
+}
+
+func TestRunShipChecksCounts(t *testing.T) {
+	lines := [][]byte{[]byte("line 01"), []byte("line 02"), []byte("line 03")}
+	e := fakeEnv(t, "ok")
+	e.dataFile = filepath.Join(t.TempDir(), "lines")
+	if err := os.WriteFile(e.dataFile, bytes.Join(lines, []byte("\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := runShip(e, 1000)
+	if err != nil {
+		t.Fatalf("runShip: %v", err)
+	}
+	if r.Events != 1000 || r.Bytes != 1000*shipLineBytes {
+		t.Errorf("events %d bytes %d, want 1000 and %d", r.Events, r.Bytes, 1000*shipLineBytes)
+	}
+	if s := r.Shipper; s == nil || s.PeakRSSMiB <= 0 || s.ShipperCPUPerGiB <= 0 || r.Seconds <= 0 {
+		t.Errorf("missing measurements: %+v %+v", r, s)
+	}
+
+	e = fakeEnv(t, "lose")
+	e.dataFile = filepath.Join(t.TempDir(), "lines")
+	if err := os.WriteFile(e.dataFile, bytes.Join(lines, []byte("\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runShip(e, 10); err == nil || !strings.Contains(err.Error(), "EVENTS LOST: sent 10") {
+		t.Fatalf("err = %v, want EVENTS LOST", err)
+	}
 }
 
 func fakeEnv(t *testing.T, mode string) *env {

@@ -57,6 +57,9 @@ type result struct {
 	CeilingEventsPerSec float64 `json:"ceiling_events_per_sec,omitempty"`
 	CeilingRatio        float64 `json:"ceiling_ratio,omitempty"`
 	Source              string  `json:"source,omitempty"`
+	// Shipper is the sending sluice's side of a two-process case; the
+	// other figures (RSS, CPU) are then the receiving server's.
+	Shipper *shipperStats `json:"shipper,omitempty"`
 }
 
 // startup is the startup case's distribution, in milliseconds.

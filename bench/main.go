@@ -242,6 +242,10 @@ func printReport(w io.Writer, rep report) {
 			}
 			fmt.Fprintf(w, "; drain after the last connection closed: %.0f ms\n", r.DrainSeconds*1000)
 		}
+		if s := r.Shipper; s != nil {
+			fmt.Fprintf(w, "%s: shipper peak RSS %.1f MiB, CPU %.2f s (%.1f s/GiB); server (the table's RSS and CPU) %.1f s/GiB\n",
+				r.Case, s.PeakRSSMiB, s.CPUSeconds, s.ShipperCPUPerGiB, s.ServerCPUPerGiB)
+		}
 		if len(r.Runs) > 1 {
 			fmt.Fprintf(w, "%s: events/s of each run: %.0f\n", r.Case, r.Runs)
 		}

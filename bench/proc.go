@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,6 +43,12 @@ type counters struct {
 // startSluice writes config to dir and starts the binary on it. env adds
 // environment variables (e.g. SLUICE_CPUPROFILE).
 func startSluice(e *env, dir, config string, extraEnv []string) (*proc, error) {
+	return startSluiceStdin(e, dir, config, extraEnv, nil)
+}
+
+// startSluiceStdin is startSluice with the process's standard input read
+// from stdin (nil: none).
+func startSluiceStdin(e *env, dir, config string, extraEnv []string, stdin io.Reader) (*proc, error) {
 	bin := e.bin
 	path := filepath.Join(dir, "pipeline.conf")
 	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
@@ -50,6 +57,7 @@ func startSluice(e *env, dir, config string, extraEnv []string) (*proc, error) {
 	args := append([]string{"serve", "-f", path, "--log.format", "json", "--path.data", filepath.Join(dir, "data")}, e.sluiceArgs...)
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
+	cmd.Stdin = stdin
 	cmd.Env = append(os.Environ(), extraEnv...)
 	lf := newLogFollower()
 	cmd.Stderr = lf

@@ -315,14 +315,25 @@ var strStop = func() (t [256]bool) {
 	return t
 }()
 
+// skipPlain returns the index of the first byte at or after i that ends
+// the fast string scan (strStop), or len(s): 8 bytes at a time while it
+// can.
+func skipPlain(s string, i int) int {
+	for i+8 <= len(s) && safeWord(load64(s, i)) {
+		i += 8
+	}
+	for i < len(s) && !strStop[s[i]] {
+		i++
+	}
+	return i
+}
+
 // str decodes the string starting at the opening quote at d.pos.
 func (d *jsonDecoder) str() (string, error) {
 	open := d.pos
 	i := open + 1
 	s := d.s
-	for i < len(s) && !strStop[s[i]] {
-		i++
-	}
+	i = skipPlain(s, i)
 	if i < len(s) && s[i] == '"' {
 		d.pos = i + 1
 		return s[open+1 : i], nil
@@ -401,10 +412,13 @@ func (d *jsonDecoder) str() (string, error) {
 			d.pos = i
 			return "", d.errorf("control character 0x%02x in a string (must be escaped)", c)
 		case c < utf8.RuneSelf:
+			// A run of plain bytes up to the next byte that needs a
+			// look, copied at once.
+			j := skipPlain(s, i+1)
 			if b != nil {
-				b = append(b, c)
+				b = append(b, s[i:j]...)
 			}
-			i++
+			i = j
 		default:
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -38,17 +39,17 @@ func AppendJSONValue(dst []byte, v any) []byte {
 	return dst
 }
 
-// jsonEncoder holds scratch space for sorting keys; nested maps push their
-// keys on the same slice.
+// jsonEncoder holds scratch space for sorting members; nested maps push
+// their members on the same slice.
 type jsonEncoder struct {
-	keys []string
+	keys []jsonMember
 	// depth is the current nesting; values nested deeper than
 	// MaxJSONDepth (which decoded JSON cannot reach, but filters could
 	// build) are written as null rather than followed.
 	depth int
 }
 
-var jsonEncoderPool = sync.Pool{New: func() any { return &jsonEncoder{keys: make([]string, 0, 64)} }}
+var jsonEncoderPool = sync.Pool{New: func() any { return &jsonEncoder{keys: make([]jsonMember, 0, 64)} }}
 
 func (enc *jsonEncoder) reset() {
 	clear(enc.keys)
@@ -66,25 +67,28 @@ func (enc *jsonEncoder) appendMap(dst []byte, m map[string]any, root bool) []byt
 			first = false
 		}
 	}
+	// Keys and values are collected together: no second lookup per key.
 	start := len(enc.keys)
-	for k := range m {
+	for k, v := range m {
 		if root && k == TimestampField {
 			continue
 		}
-		enc.keys = append(enc.keys, k)
+		enc.keys = append(enc.keys, jsonMember{k, v})
 	}
 	end := len(enc.keys)
-	slices.Sort(enc.keys[start:end])
+	if end-start > 1 {
+		slices.SortFunc(enc.keys[start:end], func(a, b jsonMember) int { return strings.Compare(a.key, b.key) })
+	}
 	for i := start; i < end; i++ {
 		// enc.keys may be reallocated by nested maps: index it afresh.
-		k := enc.keys[i]
+		kv := enc.keys[i]
 		if !first {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = AppendJSONString(dst, k)
+		dst = AppendJSONString(dst, kv.key)
 		dst = append(dst, ':')
-		dst = enc.appendValue(dst, m[k])
+		dst = enc.appendValue(dst, kv.val)
 	}
 	clear(enc.keys[start:])
 	enc.keys = enc.keys[:start]
@@ -171,6 +175,30 @@ func AppendJSONFloat(dst []byte, f float64) []byte {
 	return append(dst, ".0"...)
 }
 
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// safeWord reports whether none of the 8 bytes of w is a control
+// character, '"', '\\' or non-ASCII: then they are copied as they are.
+func safeWord(w uint64) bool {
+	// A byte b is below 0x20 when (b - 0x20) borrows and b < 0x80; a
+	// byte equals c when b ^ c is zero. Bytes >= 0x80 set msb.
+	ctl := (w - lsb*0x20) & ^w
+	quote := w ^ (lsb * '"')
+	bslash := w ^ (lsb * '\\')
+	return (ctl|((quote-lsb)&^quote)|((bslash-lsb)&^bslash)|w)&msb == 0
+}
+
+// load64 reads s[i:i+8] as a little-endian word (the compiler makes it
+// one load).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
 const hexDigits = "0123456789abcdef"
 
 // jsonSafe[c] is true for ASCII bytes that need no escaping in a JSON string.
@@ -189,6 +217,14 @@ func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Fast path: skip 8 bytes at a time while none needs a look
+		// (log lines are mostly printable ASCII).
+		for i+8 <= len(s) && safeWord(load64(s, i)) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if jsonSafe[c] {

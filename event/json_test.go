@@ -237,3 +237,58 @@ func TestJSONRoundTripAgainstEncodingJSON(t *testing.T) {
 		t.Errorf("encoding/json sees %v, then %v", a, b)
 	}
 }
+
+// TestAppendJSONStringWords checks the 8-byte fast path against
+// encoding/json at every position of every byte that needs escaping (or
+// is the first byte of a multi-byte character), in strings of several
+// lengths.
+func TestAppendJSONStringWords(t *testing.T) {
+	specials := []string{"\"", "\\", "\n", "\x00", "\x1f", "\x7f", " ", "~", "é", "\u2028", "\xff"}
+	for n := 0; n <= 24; n++ {
+		for _, sp := range specials {
+			for at := 0; at <= n; at++ {
+				s := strings.Repeat("a", at) + sp + strings.Repeat("b", n-at)
+				got := AppendJSONString(nil, s)
+				var back string
+				if err := json.Unmarshal(got, &back); err != nil {
+					t.Fatalf("%q: output %s is not JSON: %v", s, got, err)
+				}
+				want := strings.ToValidUTF8(s, "\ufffd")
+				if back != want {
+					t.Fatalf("%q: round trip gave %q, want %q", s, back, want)
+				}
+				if sp == "\u2028" && !strings.Contains(string(got), `\u2028`) {
+					t.Fatalf("%q: U+2028 not escaped: %s", s, got)
+				}
+			}
+		}
+	}
+}
+
+// TestDecodeJSONStringWords checks the 8-byte scan of the decoder against
+// encoding/json with an escape, a control or a non-ASCII byte at every
+// position of strings of several lengths, with plain runs around it.
+func TestDecodeJSONStringWords(t *testing.T) {
+	specials := []string{`\"`, `\\`, `\n`, `\u00e9`, `\ud83d\ude00`, "é", "\xff", "\x7f", "~"}
+	for n := 0; n <= 24; n++ {
+		for _, sp := range specials {
+			for at := 0; at <= n; at++ {
+				lit := `"` + strings.Repeat("a", at) + sp + strings.Repeat("b", n-at) + sp + `c"`
+				v, err := DecodeJSONValue([]byte(lit))
+				if err != nil {
+					t.Fatalf("%s: %v", lit, err)
+				}
+				var want string
+				if err := json.Unmarshal([]byte(lit), &want); err != nil {
+					t.Fatalf("%s: encoding/json: %v", lit, err)
+				}
+				if v != want {
+					t.Fatalf("%s: got %q, want %q", lit, v, want)
+				}
+			}
+		}
+	}
+	if _, err := DecodeJSONValue([]byte("\"abcdefghij\x01klmnop\"")); err == nil {
+		t.Fatal("a raw control character after a plain run was accepted")
+	}
+}

@@ -27,6 +27,11 @@ type decorations struct {
 type fieldAdd struct {
 	name   refTemplate
 	values []*event.Template
+	// consts[i] is values[i] rendered and boxed once when it holds no
+	// %{...} reference (nil otherwise): the common case of constant
+	// fields (the shipper's agent/ecs/input fields) costs no rendering
+	// and no allocation of the value per event.
+	consts []any
 }
 
 // refTemplate is a field name that may hold %{...} references. A static
@@ -114,6 +119,11 @@ func compileDecorations(c *plugin.Common) (*decorations, error) {
 				return nil, err
 			}
 			fa.values = append(fa.values, t)
+			var c any
+			if t.IsStatic() {
+				c = t.Render(event.New())
+			}
+			fa.consts = append(fa.consts, c)
 		}
 		d.addField = append(d.addField, fa)
 	}
@@ -133,8 +143,11 @@ func (d *decorations) apply(e *event.Event) {
 		if !ok {
 			continue
 		}
-		for _, vt := range fa.values {
-			v := vt.Render(e)
+		for i, vt := range fa.values {
+			v := fa.consts[i]
+			if v == nil {
+				v = vt.Render(e)
+			}
 			old, exists := e.Get(ref)
 			if !exists {
 				_ = e.Set(ref, v)

@@ -21,13 +21,14 @@ package lumberjack
 
 import (
 	"bufio"
-	"compress/flate"
-	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/zlib"
 )
 
 // Frame type bytes.

@@ -2,7 +2,6 @@ package lumberjack
 
 import (
 	"bufio"
-	"compress/zlib"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -16,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/klauspost/compress/zlib"
 	ljproto "github.com/sluicelog/sluice/internal/lumberjack"
 	"github.com/sluicelog/sluice/internal/netutil"
 )
