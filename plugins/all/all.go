@@ -12,6 +12,7 @@ import (
 
 	// Inputs.
 	_ "github.com/sluicelog/sluice/plugins/inputs/beats"
+	_ "github.com/sluicelog/sluice/plugins/inputs/file"
 	_ "github.com/sluicelog/sluice/plugins/inputs/gelf"
 	_ "github.com/sluicelog/sluice/plugins/inputs/generator"
 	_ "github.com/sluicelog/sluice/plugins/inputs/http"

@@ -1,0 +1,380 @@
+package shipper
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// readSize is the size of one read from a file.
+const readSize = 256 << 10
+
+// harvester reads one open file.
+type harvester struct {
+	s   *Shipper
+	f   *os.File
+	id  fileID
+	src *Source
+
+	mu      sync.Mutex
+	path    string
+	stateID string
+	size    int64
+
+	wakeC chan struct{}
+	off   int64 // next byte to read
+	fr    *framer
+	fpLen int
+	fp    string
+	buf   []byte
+	// stream consumes the lines; a new one after a truncation.
+	stream Stream
+}
+
+func (s *Shipper) start(ctx context.Context, f *os.File, path string, id fileID, stateID string, off int64, fpLen int, fp string) {
+	h := &harvester{
+		s: s, f: f, id: id, path: path, stateID: stateID, off: off,
+		wakeC: make(chan struct{}, 1),
+		fr:    newFramer([]byte(s.cfg.Delimiter), s.cfg.MaxBytes),
+		fpLen: fpLen, fp: fp,
+	}
+	h.src = &Source{s: s, h: h}
+	s.mu.Lock()
+	s.open[id] = h
+	s.owned[stateID] = h
+	s.byPath[path] = h
+	s.readOff[stateID] = off
+	s.mu.Unlock()
+	s.log.Debug("reading file", "path", path, "offset", off)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		h.run(ctx)
+	}()
+}
+
+func (h *harvester) wake() {
+	select {
+	case h.wakeC <- struct{}{}:
+	default:
+	}
+}
+
+func (h *harvester) knownSize() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.size
+}
+
+// seenAt records that the scan found the file under path (a rename).
+func (h *harvester) seenAt(path string) {
+	h.mu.Lock()
+	old := h.path
+	h.path = path
+	id := h.stateID
+	h.mu.Unlock()
+	if old == path {
+		return
+	}
+	h.s.mu.Lock()
+	if h.s.byPath[old] == h {
+		delete(h.s.byPath, old)
+	}
+	h.s.byPath[path] = h
+	h.s.mu.Unlock()
+	h.s.reg.update(id, func(st *State) { st.Path = path })
+	h.s.log.Debug("file renamed", "from", old, "to", path)
+}
+
+func (h *harvester) currentPath() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.path
+}
+
+// release closes the file and frees its slot.
+func (h *harvester) release() {
+	h.f.Close()
+	s := h.s
+	s.mu.Lock()
+	if s.open[h.id] == h {
+		delete(s.open, h.id)
+	}
+	h.mu.Lock()
+	id, path := h.stateID, h.path
+	h.mu.Unlock()
+	if s.owned[id] == h {
+		delete(s.owned, id)
+	}
+	if s.byPath[path] == h {
+		delete(s.byPath, path)
+	}
+	delete(s.seen, path)
+	s.mu.Unlock()
+	<-s.slots
+	s.wakeScan()
+}
+
+func (h *harvester) run(ctx context.Context) {
+	defer h.release()
+	h.stream = h.s.cfg.NewStream(h.src)
+	lastData := time.Now()
+	idled := false
+	timer := time.NewTimer(h.s.cfg.StatInterval)
+	defer timer.Stop()
+	for {
+		stream := h.stream
+		n, err := h.readToEOF(ctx, stream)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			h.s.log.Warn("read error; closing the file, will retry", "path", h.currentPath(), "error", err)
+			return
+		}
+		now := time.Now()
+		if n > 0 {
+			lastData, idled = now, false
+		}
+		if h.s.cfg.ReadMode {
+			h.finish(ctx, stream)
+			h.complete()
+			return
+		}
+		if !idled && h.s.cfg.IdleInterval > 0 && now.Sub(lastData) >= h.s.cfg.IdleInterval {
+			idled = true
+			if stream.Idle(ctx) != nil {
+				return
+			}
+		}
+		fi, serr := h.f.Stat()
+		if serr == nil && nlink(fi) == 0 && fi.Size() <= h.off {
+			h.s.log.Debug("file deleted and read to its end; closing", "path", h.currentPath())
+			h.finish(ctx, stream)
+			return
+		}
+		if now.Sub(lastData) >= h.s.cfg.CloseOlder {
+			h.s.log.Debug("file inactive; closing", "path", h.currentPath(), "close_older", h.s.cfg.CloseOlder)
+			h.finish(ctx, stream)
+			return
+		}
+		h.s.mu.Lock()
+		starved := h.s.starved
+		h.s.mu.Unlock()
+		if starved && !h.fr.open {
+			// Others wait for a slot: make room (read again when it grows).
+			_ = stream.Close(ctx)
+			return
+		}
+		wait := h.s.cfg.StatInterval
+		if h.s.cfg.IdleInterval > 0 && !idled {
+			wait = min(wait, max(h.s.cfg.IdleInterval-now.Sub(lastData), time.Millisecond))
+		}
+		wait = min(wait, max(h.s.cfg.CloseOlder-now.Sub(lastData), time.Millisecond))
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wakeC:
+		case <-timer.C:
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		if truncated := h.checkTruncated(); truncated {
+			if h.handleTruncation(ctx, stream) != nil {
+				return
+			}
+			lastData = time.Now()
+		}
+	}
+}
+
+// finish sends a last line without a delimiter and closes the stream.
+func (h *harvester) finish(ctx context.Context, stream Stream) {
+	if l, ok := h.fr.flush(h.off); ok {
+		_ = h.deliver(ctx, stream, []Line{l})
+	}
+	_ = stream.Close(ctx)
+}
+
+// complete runs the read-mode completion once every line is acknowledged.
+func (h *harvester) complete() {
+	if h.s.cfg.OnComplete == nil {
+		return
+	}
+	path, id, end := h.currentPath(), h.stateID, h.off
+	h.s.whenAcked(id, end, func() { h.s.cfg.OnComplete(path) })
+}
+
+// deliver hands lines to the stream and records how far was read.
+func (h *harvester) deliver(ctx context.Context, stream Stream, lines []Line) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	err := stream.Lines(ctx, lines)
+	h.s.mu.Lock()
+	h.s.readOff[h.stateID] = h.fr.pendingStart(h.off)
+	h.s.mu.Unlock()
+	return err
+}
+
+// readToEOF reads and delivers everything up to the current end of file.
+func (h *harvester) readToEOF(ctx context.Context, stream Stream) (int64, error) {
+	if h.buf == nil {
+		h.buf = make([]byte, readSize)
+	}
+	var total int64
+	for ctx.Err() == nil {
+		n, err := h.f.ReadAt(h.buf, h.off)
+		if n > 0 {
+			base := h.off
+			h.off += int64(n)
+			total += int64(n)
+			h.updateFingerprint()
+			lines := h.fr.feed(h.buf[:n], base)
+			if derr := h.deliver(ctx, stream, lines); derr != nil {
+				return total, derr
+			}
+		}
+		if err != nil {
+			h.mu.Lock()
+			h.size = h.off
+			h.mu.Unlock()
+			return total, err
+		}
+	}
+	return total, ctx.Err()
+}
+
+// updateFingerprint extends a short fingerprint as the file grows.
+func (h *harvester) updateFingerprint() {
+	want := h.s.cfg.FingerprintLength
+	if h.s.cfg.Identity != IdentityFingerprint || h.fpLen >= want || h.off <= int64(h.fpLen) {
+		return
+	}
+	prefix, err := readPrefix(h.f, nil, int(min(h.off, int64(want))))
+	if err != nil || len(prefix) <= h.fpLen {
+		return
+	}
+	h.fpLen, h.fp = len(prefix), hashHex(prefix)
+	fpLen, fp := h.fpLen, h.fp
+	h.s.reg.update(h.stateID, func(st *State) {
+		if fpLen > st.FPLen {
+			st.FPLen, st.FP = fpLen, fp
+		}
+	})
+}
+
+// checkTruncated reports whether the file was truncated (it is shorter
+// than what was read, or its first bytes changed).
+func (h *harvester) checkTruncated() bool {
+	fi, err := h.f.Stat()
+	if err != nil {
+		return false
+	}
+	if fi.Size() < h.off {
+		return true
+	}
+	if h.fpLen == 0 {
+		return false
+	}
+	prefix, err := readPrefix(h.f, nil, h.fpLen)
+	if err != nil {
+		return false
+	}
+	return len(prefix) < h.fpLen || hashHex(prefix) != h.fp
+}
+
+// handleTruncation recovers the lines a copytruncate rotation copied
+// before the file was truncated, then restarts the file from offset 0 as
+// a new file.
+func (h *harvester) handleTruncation(ctx context.Context, stream Stream) error {
+	path := h.currentPath()
+	if copyPath, n := h.recoverFromCopy(ctx, stream, path); copyPath != "" {
+		h.s.log.Info("file truncated (copytruncate): read the rest of its lines from the copy",
+			"path", path, "copy", copyPath, "bytes", n)
+	} else {
+		h.s.log.Info("file truncated: reading it again from the start", "path", path, "read_offset", h.off)
+	}
+	if l, ok := h.fr.flush(h.off); ok {
+		if err := h.deliver(ctx, stream, []Line{l}); err != nil {
+			return err
+		}
+	}
+	if err := stream.Close(ctx); err != nil {
+		return err
+	}
+	h.stream = h.s.cfg.NewStream(h.src)
+	h.s.mu.Lock()
+	old := h.stateID
+	if h.s.owned[old] == h {
+		delete(h.s.owned, old)
+	}
+	h.s.mu.Unlock()
+	newID := h.s.reg.add(State{Path: path, Offset: 0, Device: h.id.dev, Inode: h.id.ino})
+	h.mu.Lock()
+	h.stateID = newID
+	h.size = 0
+	h.mu.Unlock()
+	h.off, h.fpLen, h.fp = 0, 0, ""
+	h.fr.reset()
+	h.s.mu.Lock()
+	h.s.owned[newID] = h
+	h.s.readOff[newID] = 0
+	h.s.mu.Unlock()
+	return nil
+}
+
+// recoverFromCopy looks beside path for a copy of the file as it was
+// before truncation (same leading bytes, at least as long as what was
+// read) and reads the lines after the read offset from it.
+func (h *harvester) recoverFromCopy(ctx context.Context, stream Stream, path string) (string, int64) {
+	if h.fpLen == 0 {
+		return "", 0
+	}
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	stem := strings.TrimSuffix(base, filepath.Ext(base))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", 0
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if name == base || !e.Type().IsRegular() || !strings.HasPrefix(name, stem) {
+			continue
+		}
+		cp := filepath.Join(dir, name)
+		f, err := os.Open(cp)
+		if err != nil {
+			continue
+		}
+		fi, err := f.Stat()
+		if err != nil || fi.Size() < h.off || nativeID(fi) == h.id {
+			f.Close()
+			continue
+		}
+		prefix, err := readPrefix(f, nil, h.fpLen)
+		if err != nil || len(prefix) < h.fpLen || !bytes.Equal([]byte(hashHex(prefix)), []byte(h.fp)) {
+			f.Close()
+			continue
+		}
+		start := h.off
+		orig := h.f
+		h.f = f
+		_, _ = h.readToEOF(ctx, stream)
+		h.f = orig
+		f.Close()
+		return cp, h.off - start
+	}
+	return "", 0
+}

@@ -1,0 +1,75 @@
+package shipper
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// watcher turns inotify events on the watched directories into wake-ups
+// of harvesters and scans. Polling (stat_interval, discover_interval)
+// still runs: notifications only make reactions faster.
+type watcher struct {
+	s     *Shipper
+	w     *fsnotify.Watcher
+	dirs  map[string]bool
+	added chan []string
+}
+
+func newWatcher(s *Shipper) (*watcher, error) {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, err
+	}
+	return &watcher{s: s, w: w, dirs: map[string]bool{}, added: make(chan []string, 1)}, nil
+}
+
+// watchDirs asks the watcher to watch dirs too (called by the scanner).
+func (w *watcher) watchDirs(dirs []string) {
+	select {
+	case w.added <- dirs:
+	default:
+		// The watcher has not taken the previous list yet; the next scan
+		// sends again.
+	}
+}
+
+func (w *watcher) run(ctx context.Context) {
+	defer w.w.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case dirs := <-w.added:
+			for _, d := range dirs {
+				if w.dirs[d] {
+					continue
+				}
+				if err := w.w.Add(d); err != nil {
+					w.s.log.Debug("cannot watch directory; polling it", "dir", d, "error", err)
+					continue
+				}
+				w.dirs[d] = true
+			}
+		case ev, ok := <-w.w.Events:
+			if !ok {
+				return
+			}
+			path := filepath.Clean(ev.Name)
+			if ev.Has(fsnotify.Write) {
+				w.s.wakePath(path)
+			}
+			if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove) {
+				w.s.wakePath(path)
+				w.s.wakeScan()
+			}
+		case err, ok := <-w.w.Errors:
+			if !ok {
+				return
+			}
+			w.s.log.Debug("file notifications", "error", err)
+			w.s.wakeScan()
+		}
+	}
+}
