@@ -1,0 +1,205 @@
+package shipper
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// logWriter writes numbered lines to path at a steady rate (≥ 10,000
+// lines/s) and rotates the file every `every` lines.
+type logWriter struct {
+	t     *testing.T
+	dir   string
+	path  string
+	f     *os.File
+	n     int // lines written so far
+	rot   int // rotations so far
+	c     *collector
+	start time.Time
+}
+
+func newLogWriter(t *testing.T, dir string, c *collector) *logWriter {
+	w := &logWriter{t: t, dir: dir, path: filepath.Join(dir, "app.log"), c: c}
+	w.reopen()
+	return w
+}
+
+func (w *logWriter) reopen() {
+	if w.f != nil {
+		w.f.Close()
+	}
+	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.f = f
+}
+
+// write writes k lines in one burst.
+func (w *logWriter) write(k int) {
+	buf := make([]byte, 0, k*64)
+	for range k {
+		buf = append(buf, seqLine(w.n)...)
+		buf = append(buf, '\n')
+		w.n++
+	}
+	if _, err := w.f.Write(buf); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// caughtUp waits until the reader has every line written so far.
+func (w *logWriter) caughtUp() {
+	w.c.waitFor(w.t, 30*time.Second, "reader to catch up", func(l []rec) bool { return len(l) >= w.n })
+}
+
+// run writes total lines, rotating every `every` lines with rotate, at
+// about 20,000 lines/s, and returns the rate achieved.
+func (w *logWriter) run(total, every int, rotate func(w *logWriter)) float64 {
+	const burst = 500
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	w.start = time.Now()
+	next := every
+	for w.n < total {
+		w.write(min(burst, total-w.n))
+		if w.n >= next && w.n < total {
+			w.rot++
+			rotate(w)
+			next += every
+		}
+		<-tick.C
+	}
+	return float64(w.n) / time.Since(w.start).Seconds()
+}
+
+func copyFile(t *testing.T, from, to string) {
+	src, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRotation(t *testing.T) {
+	const total, every = 60_000, 6_000
+	cases := []struct {
+		name   string
+		notify bool
+		rotate func(w *logWriter)
+	}{
+		{"rename_create", true, func(w *logWriter) {
+			if err := os.Rename(w.path, fmt.Sprintf("%s.%d", w.path, w.rot)); err != nil {
+				w.t.Fatal(err)
+			}
+			w.reopen()
+		}},
+		{"rename_create_late_reopen", false, func(w *logWriter) {
+			// logrotate `create` before the application reopens (SIGHUP):
+			// it goes on writing to the renamed file for a while.
+			if err := os.Rename(w.path, fmt.Sprintf("%s.%d", w.path, w.rot)); err != nil {
+				w.t.Fatal(err)
+			}
+			w.write(300)
+			w.reopen()
+		}},
+		{"copytruncate", true, func(w *logWriter) {
+			copyFile(w.t, w.path, fmt.Sprintf("%s.%d", w.path, w.rot))
+			if err := w.f.Truncate(0); err != nil {
+				w.t.Fatal(err)
+			}
+		}},
+		{"copytruncate_polling", false, func(w *logWriter) {
+			copyFile(w.t, w.path, fmt.Sprintf("%s.%d", w.path, w.rot))
+			if err := w.f.Truncate(0); err != nil {
+				w.t.Fatal(err)
+			}
+		}},
+		{"truncate_in_place", true, func(w *logWriter) {
+			w.caughtUp()
+			if err := w.f.Truncate(0); err != nil {
+				w.t.Fatal(err)
+			}
+		}},
+		{"delete_while_open", false, func(w *logWriter) {
+			if err := os.Remove(w.path); err != nil {
+				w.t.Fatal(err)
+			}
+			w.reopen()
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			c := newCollector(false)
+			cfg := testConfig(dir, c)
+			cfg.DisableNotify = !tc.notify
+			if !tc.notify {
+				cfg.StatInterval = 200 * time.Millisecond // lag behind the writer
+			}
+			w := newLogWriter(t, dir, c)
+			defer w.f.Close()
+			startShipper(t, cfg)
+			rate := w.run(total, every, tc.rotate)
+			if rate < 10_000 {
+				t.Errorf("wrote only %.0f lines/s", rate)
+			}
+			lines := c.waitFor(t, 60*time.Second, "every line", func(l []rec) bool { return countSeq(l) >= total })
+			if dups := checkSeq(t, lines, total); dups != 0 {
+				t.Errorf("%d duplicates", dups)
+			}
+			t.Logf("%d lines at %.0f lines/s, %d rotations", total, rate, w.rot)
+		})
+	}
+}
+
+func TestInodeReuseIsANewFile(t *testing.T) {
+	dir := t.TempDir()
+	c := newCollector(false)
+	cfg := testConfig(dir, c)
+	cfg.CloseOlder = 100 * time.Millisecond
+	path := filepath.Join(dir, "app.log")
+	appendFile(t, path, "first file, line one, long enough to pass the second\nfirst file, line two\n")
+	r := startShipper(t, cfg)
+	c.waitLines(t, 2, 10*time.Second)
+	fi, _ := os.Stat(path)
+	oldID := nativeID(fi)
+	waitCond(t, 10*time.Second, "file closed", func() bool { return r.s.OpenFiles() == 0 })
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	appendFile(t, path, "second\n")
+	fi, _ = os.Stat(path)
+	if nativeID(fi) != oldID {
+		t.Logf("inode not reused by the file system (%v vs %v); the test still checks the new file is read", oldID, nativeID(fi))
+	}
+	lines := c.waitLines(t, 3, 10*time.Second)
+	if lines[2].data != "second" || lines[2].off != 0 {
+		t.Fatalf("new file: %+v", lines[2])
+	}
+}
+
+func waitCond(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timeout waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition, not synchronising
+	}
+}
