@@ -301,6 +301,7 @@ func (h *harvester) checkTruncated() bool {
 func (h *harvester) handleTruncation(ctx context.Context, stream Stream) error {
 	path := h.currentPath()
 	if copyPath, n := h.recoverFromCopy(ctx, stream, path); copyPath != "" {
+		h.s.recovered.Add(1)
 		h.s.log.Info("file truncated (copytruncate): read the rest of its lines from the copy",
 			"path", path, "copy", copyPath, "bytes", n)
 	} else {

@@ -207,7 +207,7 @@ func checkSeq(t testing.TB, lines []rec, n int) int {
 		}
 	}
 	if len(missing) > 0 {
-		t.Fatalf("%d of %d lines lost, first %v", len(missing), n, missing[:min(len(missing), 10)])
+		t.Fatalf("%d of %d lines lost, first %v, last %v", len(missing), n, missing[:min(len(missing), 10)], missing[max(0, len(missing)-3):])
 	}
 	return dups
 }

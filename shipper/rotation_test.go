@@ -58,15 +58,17 @@ func (w *logWriter) caughtUp() {
 }
 
 // run writes total lines, rotating every `every` lines with rotate, at
-// about 20,000 lines/s, and returns the rate achieved.
+// 20,000 lines/s (catching up after a late tick), and returns the rate
+// achieved.
 func (w *logWriter) run(total, every int, rotate func(w *logWriter)) float64 {
-	const burst = 500
+	const rate = 20_000
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	w.start = time.Now()
 	next := every
 	for w.n < total {
-		w.write(min(burst, total-w.n))
+		due := int(time.Since(w.start).Seconds()*rate) + 200 - w.n
+		w.write(max(1, min(due, total-w.n, next-w.n)))
 		if w.n >= next && w.n < total {
 			w.rot++
 			rotate(w)
@@ -100,15 +102,16 @@ func TestRotation(t *testing.T) {
 	cases := []struct {
 		name   string
 		notify bool
+		glob   string
 		rotate func(w *logWriter)
 	}{
-		{"rename_create", true, func(w *logWriter) {
+		{"rename_create", true, "*.log", func(w *logWriter) {
 			if err := os.Rename(w.path, fmt.Sprintf("%s.%d", w.path, w.rot)); err != nil {
 				w.t.Fatal(err)
 			}
 			w.reopen()
 		}},
-		{"rename_create_late_reopen", false, func(w *logWriter) {
+		{"rename_create_late_reopen", false, "app.log*", func(w *logWriter) {
 			// logrotate `create` before the application reopens (SIGHUP):
 			// it goes on writing to the renamed file for a while.
 			if err := os.Rename(w.path, fmt.Sprintf("%s.%d", w.path, w.rot)); err != nil {
@@ -117,25 +120,25 @@ func TestRotation(t *testing.T) {
 			w.write(300)
 			w.reopen()
 		}},
-		{"copytruncate", true, func(w *logWriter) {
+		{"copytruncate", true, "*.log", func(w *logWriter) {
 			copyFile(w.t, w.path, fmt.Sprintf("%s.%d", w.path, w.rot))
 			if err := w.f.Truncate(0); err != nil {
 				w.t.Fatal(err)
 			}
 		}},
-		{"copytruncate_polling", false, func(w *logWriter) {
+		{"copytruncate_polling", false, "*.log", func(w *logWriter) {
 			copyFile(w.t, w.path, fmt.Sprintf("%s.%d", w.path, w.rot))
 			if err := w.f.Truncate(0); err != nil {
 				w.t.Fatal(err)
 			}
 		}},
-		{"truncate_in_place", true, func(w *logWriter) {
+		{"truncate_in_place", true, "*.log", func(w *logWriter) {
 			w.caughtUp()
 			if err := w.f.Truncate(0); err != nil {
 				w.t.Fatal(err)
 			}
 		}},
-		{"delete_while_open", false, func(w *logWriter) {
+		{"delete_while_open", true, "*.log", func(w *logWriter) {
 			if err := os.Remove(w.path); err != nil {
 				w.t.Fatal(err)
 			}
@@ -149,11 +152,12 @@ func TestRotation(t *testing.T) {
 			cfg := testConfig(dir, c)
 			cfg.DisableNotify = !tc.notify
 			if !tc.notify {
-				cfg.StatInterval = 200 * time.Millisecond // lag behind the writer
+				cfg.StatInterval = 100 * time.Millisecond // lag behind the writer
 			}
+			cfg.Paths = []string{filepath.Join(dir, tc.glob)}
 			w := newLogWriter(t, dir, c)
 			defer w.f.Close()
-			startShipper(t, cfg)
+			sh := startShipper(t, cfg)
 			rate := w.run(total, every, tc.rotate)
 			if rate < 10_000 {
 				t.Errorf("wrote only %.0f lines/s", rate)
@@ -162,7 +166,10 @@ func TestRotation(t *testing.T) {
 			if dups := checkSeq(t, lines, total); dups != 0 {
 				t.Errorf("%d duplicates", dups)
 			}
-			t.Logf("%d lines at %.0f lines/s, %d rotations", total, rate, w.rot)
+			if tc.name == "copytruncate_polling" && sh.s.recovered.Load() == 0 {
+				t.Error("no line was recovered from a copy: the test did not exercise the recovery")
+			}
+			t.Logf("%d lines at %.0f lines/s, %d rotations, %d copytruncate recoveries", total, rate, w.rot, sh.s.recovered.Load())
 		})
 	}
 }

@@ -17,7 +17,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -123,6 +125,10 @@ type Shipper struct {
 	badPaths  map[string]string   // path → last error logged
 	starved   bool
 	firstScan bool
+	// recovered counts copytruncate recoveries (for tests and logs).
+	recovered atomic.Int64
+	// scanMu serialises scans and eager looks at created files.
+	scanMu sync.Mutex
 	wg        sync.WaitGroup
 }
 
@@ -369,6 +375,25 @@ func (s *Shipper) wakePath(path string) {
 	s.wakeScan()
 }
 
+// notified handles a notification about path.
+func (s *Shipper) notified(ctx context.Context, path string, created bool) {
+	s.mu.Lock()
+	h := s.byPath[path]
+	s.mu.Unlock()
+	if h != nil {
+		h.wake()
+		if !created {
+			return
+		}
+	}
+	if created || h == nil {
+		s.considerNow(ctx, path)
+	}
+	if created {
+		s.wakeScan()
+	}
+}
+
 // excluded reports whether path is excluded by exclude/exclude_files.
 func (s *Shipper) excluded(path string) bool {
 	base := filepath.Base(path)
@@ -406,6 +431,8 @@ func (s *Shipper) clearBad(path string) {
 // scan expands the globs, starts harvesters for files with unread bytes
 // and returns the directories to watch.
 func (s *Shipper) scan(ctx context.Context) []string {
+	s.scanMu.Lock()
+	defer s.scanMu.Unlock()
 	dirSet := map[string]bool{}
 	matched := map[string]bool{}
 	var paths []string
@@ -430,7 +457,7 @@ func (s *Shipper) scan(ctx context.Context) []string {
 		if ctx.Err() != nil {
 			break
 		}
-		s.consider(ctx, p, first, claimed)
+		s.consider(ctx, p, first, claimed, false)
 	}
 	s.mu.Lock()
 	for p := range s.seen {
@@ -450,7 +477,7 @@ func (s *Shipper) scan(ctx context.Context) []string {
 }
 
 // consider looks at one matched path.
-func (s *Shipper) consider(ctx context.Context, path string, first bool, claimed map[string]bool) {
+func (s *Shipper) consider(ctx context.Context, path string, first bool, claimed map[string]bool, eager bool) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
@@ -477,7 +504,7 @@ func (s *Shipper) consider(ctx context.Context, path string, first bool, claimed
 		claimed[prev.stateID] = true
 		return // unchanged since the last look, nothing to read
 	}
-	if fi.Size() == 0 {
+	if fi.Size() == 0 && !eager {
 		return
 	}
 	if s.cfg.IgnoreOlder > 0 && time.Since(fi.ModTime()) > s.cfg.IgnoreOlder {
@@ -543,7 +570,7 @@ func (s *Shipper) consider(ctx context.Context, path string, first bool, claimed
 	s.mu.Lock()
 	s.seen[path] = seenFile{id: id, size: size, stateID: stateID}
 	s.mu.Unlock()
-	if start >= size {
+	if start >= size && !(eager && size == 0 && !known) {
 		f.Close()
 		return // nothing new; looked at again when it grows
 	}
@@ -558,6 +585,30 @@ func (s *Shipper) consider(ctx context.Context, path string, first bool, claimed
 		return
 	}
 	s.start(ctx, f, path, id, stateID, start, fpLen, fp)
+}
+
+// considerNow looks at path at once (a notification said it was created
+// or written): a file that is created, filled and renamed away between two
+// scans (fast size-based rotation) is then still read, through its open
+// descriptor.
+func (s *Shipper) considerNow(ctx context.Context, path string) {
+	if !s.matches(path) {
+		return
+	}
+	s.scanMu.Lock()
+	defer s.scanMu.Unlock()
+	s.consider(ctx, path, false, map[string]bool{}, true)
+}
+
+// matches reports whether path matches a glob and no exclusion.
+func (s *Shipper) matches(path string) bool {
+	segs := strings.Split(filepath.ToSlash(path), "/")
+	for _, pat := range s.cfg.Paths {
+		if matchSegs(strings.Split(filepath.ToSlash(pat), "/"), segs) {
+			return !s.excluded(path)
+		}
+	}
+	return false
 }
 
 // match finds the registry state of the open file f.

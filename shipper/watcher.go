@@ -57,10 +57,12 @@ func (w *watcher) run(ctx context.Context) {
 				return
 			}
 			path := filepath.Clean(ev.Name)
-			if ev.Has(fsnotify.Write) {
-				w.s.wakePath(path)
-			}
-			if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove) {
+			switch {
+			case ev.Has(fsnotify.Create):
+				w.s.notified(ctx, path, true)
+			case ev.Has(fsnotify.Write):
+				w.s.notified(ctx, path, false)
+			case ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove):
 				w.s.wakePath(path)
 				w.s.wakeScan()
 			}
