@@ -29,8 +29,9 @@ type framer struct {
 
 	carry      []byte // the unfinished line's first bytes (≤ max)
 	carryStart int64  // offset of the unfinished line
+	rawLen     int64  // bytes of the unfinished line seen so far
+	tail       []byte // its last len(delim)-1 bytes (a split delimiter)
 	open       bool   // a line is unfinished (carry may be empty)
-	overflow   bool   // the unfinished line is longer than max
 	join       []byte
 	lines      []Line
 }
@@ -41,8 +42,8 @@ func newFramer(delim []byte, max int) *framer {
 
 // reset forgets the unfinished line.
 func (f *framer) reset() {
-	f.carry = f.carry[:0]
-	f.open, f.overflow = false, false
+	f.carry, f.tail = f.carry[:0], f.tail[:0]
+	f.open, f.rawLen = false, 0
 }
 
 // pendingStart is the offset where the unfinished line starts, or end
@@ -64,16 +65,14 @@ func (f *framer) feed(p []byte, base int64) []Line {
 		// Finish the unfinished line, minding a delimiter split across reads.
 		dataEnd, end, k := f.findEnd(p)
 		if end < 0 {
-			f.carry = f.appendCapped(f.carry, p)
+			f.more(p)
 			return f.lines
 		}
+		content := f.rawLen + int64(dataEnd) - int64(k)
 		f.join = append(f.join, f.carry...)
-		f.join = f.appendCapped(f.join, p[:dataEnd])
-		data := f.join
-		if k > 0 {
-			data = data[:len(data)-k]
-		}
-		f.lines = append(f.lines, Line{Data: data, Offset: f.carryStart, End: base + int64(end), Truncated: f.overflow})
+		f.join = append(f.join, p[:min(dataEnd, max(0, f.max-len(f.join)))]...)
+		data := f.join[:min(int64(len(f.join)), content, int64(f.max))]
+		f.lines = append(f.lines, Line{Data: data, Offset: f.carryStart, End: base + int64(end), Truncated: content > int64(f.max)})
 		f.reset()
 		pos = end
 	}
@@ -107,11 +106,9 @@ func (f *framer) index(p []byte) int {
 // where the delimiter ends (-1 when p has none) and how many delimiter
 // bytes were carried.
 func (f *framer) findEnd(p []byte) (dataEnd, end, k int) {
-	if !f.overflow {
-		for k := min(len(f.delim)-1, len(f.carry)); k > 0; k-- {
-			if bytes.HasSuffix(f.carry, f.delim[:k]) && bytes.HasPrefix(p, f.delim[k:]) {
-				return 0, len(f.delim) - k, k
-			}
+	for k := min(len(f.delim)-1, len(f.tail)); k > 0; k-- {
+		if bytes.HasSuffix(f.tail, f.delim[:k]) && bytes.HasPrefix(p, f.delim[k:]) {
+			return 0, len(f.delim) - k, k
 		}
 	}
 	i := f.index(p)
@@ -125,26 +122,23 @@ func (f *framer) findEnd(p []byte) (dataEnd, end, k int) {
 func (f *framer) stash(p []byte, base int64) {
 	f.open = true
 	f.carryStart = base
-	f.carry = f.appendCapped(f.carry[:0], p)
+	f.carry, f.tail, f.rawLen = f.carry[:0], f.tail[:0], 0
+	f.more(p)
 }
 
-// appendCapped appends p to dst without growing dst beyond max (+1 to
-// notice overflow).
-func (f *framer) appendCapped(dst, p []byte) []byte {
-	room := f.max + 1 - len(dst)
-	if room <= 0 {
-		f.overflow = true
-		return dst[:f.max]
+// more adds p to the unfinished line: its first max bytes are kept, and
+// its last len(delim)-1 bytes.
+func (f *framer) more(p []byte) {
+	if room := f.max - len(f.carry); room > 0 {
+		f.carry = append(f.carry, p[:min(room, len(p))]...)
 	}
-	if len(p) > room {
-		p = p[:room]
+	f.rawLen += int64(len(p))
+	if n := len(f.delim) - 1; n > 0 {
+		f.tail = append(f.tail, p[max(0, len(p)-n):]...)
+		if len(f.tail) > n {
+			f.tail = append(f.tail[:0], f.tail[len(f.tail)-n:]...)
+		}
 	}
-	dst = append(dst, p...)
-	if len(dst) > f.max {
-		f.overflow = true
-		dst = dst[:f.max]
-	}
-	return dst
 }
 
 // flush returns the unfinished line as a partial line ending at end.
@@ -153,7 +147,7 @@ func (f *framer) flush(end int64) (Line, bool) {
 		return Line{}, false
 	}
 	f.join = append(f.join[:0], f.carry...)
-	l := Line{Data: f.join, Offset: f.carryStart, End: end, Truncated: f.overflow, Partial: true}
+	l := Line{Data: f.join, Offset: f.carryStart, End: end, Truncated: f.rawLen > int64(f.max), Partial: true}
 	f.reset()
 	return l, true
 }

@@ -129,7 +129,7 @@ type Shipper struct {
 	recovered atomic.Int64
 	// scanMu serialises scans and eager looks at created files.
 	scanMu sync.Mutex
-	wg        sync.WaitGroup
+	wg     sync.WaitGroup
 }
 
 type seenFile struct {
