@@ -386,7 +386,13 @@ func (st *stream) Lines(ctx context.Context, lines []shipper.Line) error {
 			if st.emitted {
 				commit = l.Offset
 			}
+		} else if st.in.Delimiter == "\n" {
+			// One complete line: the decoder emits its event at once.
+			st.lineFeed = append(append(st.lineFeed[:0], l.Data...), '\n')
+			st.dec.Decode(st.lineFeed, st.onEvent)
+			commit = l.End
 		} else {
+			// The line may hold newlines: a flush makes it one event.
 			st.dec.Decode(l.Data, st.onEvent)
 			st.dec.Flush(st.onEvent)
 			commit = l.End
