@@ -300,7 +300,8 @@ func (h *harvester) checkTruncated() bool {
 // a new file.
 func (h *harvester) handleTruncation(ctx context.Context, stream Stream) error {
 	path := h.currentPath()
-	if copyPath, n := h.recoverFromCopy(ctx, stream, path); copyPath != "" {
+	copyPath, copyID, n := h.recoverFromCopy(ctx, stream, path)
+	if copyPath != "" {
 		h.s.recovered.Add(1)
 		h.s.log.Info("file truncated (copytruncate): read the rest of its lines from the copy",
 			"path", path, "copy", copyPath, "bytes", n)
@@ -322,6 +323,11 @@ func (h *harvester) handleTruncation(ctx context.Context, stream Stream) error {
 		delete(h.s.owned, old)
 	}
 	h.s.mu.Unlock()
+	// The old entry now describes the copy (or nothing, then clean_removed
+	// drops it once its acknowledgements are in).
+	h.s.reg.update(old, func(st *State) {
+		st.Path, st.Device, st.Inode = copyPath, copyID.dev, copyID.ino
+	})
 	newID := h.s.reg.add(State{Path: path, Offset: 0, Device: h.id.dev, Inode: h.id.ino})
 	h.mu.Lock()
 	h.stateID = newID
@@ -339,15 +345,15 @@ func (h *harvester) handleTruncation(ctx context.Context, stream Stream) error {
 // recoverFromCopy looks beside path for a copy of the file as it was
 // before truncation (same leading bytes, at least as long as what was
 // read) and reads the lines after the read offset from it.
-func (h *harvester) recoverFromCopy(ctx context.Context, stream Stream, path string) (string, int64) {
+func (h *harvester) recoverFromCopy(ctx context.Context, stream Stream, path string) (string, fileID, int64) {
 	if h.fpLen == 0 {
-		return "", 0
+		return "", fileID{}, 0
 	}
 	dir, base := filepath.Dir(path), filepath.Base(path)
 	stem := strings.TrimSuffix(base, filepath.Ext(base))
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return "", 0
+		return "", fileID{}, 0
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -375,7 +381,7 @@ func (h *harvester) recoverFromCopy(ctx context.Context, stream Stream, path str
 		_, _ = h.readToEOF(ctx, stream)
 		h.f = orig
 		f.Close()
-		return cp, h.off - start
+		return cp, nativeID(fi), h.off - start
 	}
-	return "", 0
+	return "", fileID{}, 0
 }

@@ -644,38 +644,34 @@ func (s *Shipper) match(f *os.File, id fileID, size int64) (stateID string, fpLe
 	return stateID, fpLen, fp, nil
 }
 
-// cleanRemoved forgets states whose file is gone from its last path and
-// that no reader owns.
+// cleanRemoved forgets states whose file is gone from its last path (the
+// path no longer exists, or now holds another file) and that no reader
+// owns and no acknowledgement waits for.
 func (s *Shipper) cleanRemoved(claimed map[string]bool) {
-	var gone []string
+	type cand struct {
+		id, path string
+		file     fileID
+	}
+	var gone []cand
 	s.reg.each(func(st *State) {
 		if !claimed[st.ID] {
-			gone = append(gone, st.ID+"\x00"+st.Path)
+			gone = append(gone, cand{st.ID, st.Path, fileID{st.Device, st.Inode}})
 		}
 	})
 	for _, g := range gone {
-		id, path, _ := cut(g)
 		s.mu.Lock()
-		busy := s.owned[id] != nil || (s.trackers[id] != nil && len(s.trackers[id].pending) > 0)
+		busy := s.owned[g.id] != nil || (s.trackers[g.id] != nil && len(s.trackers[g.id].pending) > 0)
 		s.mu.Unlock()
 		if busy {
 			continue
 		}
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			s.reg.remove(id)
+		fi, err := os.Stat(g.path)
+		if errors.Is(err, os.ErrNotExist) || (err == nil && nativeID(fi) != g.file) {
+			s.reg.remove(g.id)
 			s.mu.Lock()
-			delete(s.readOff, id)
-			delete(s.trackers, id)
+			delete(s.readOff, g.id)
+			delete(s.trackers, g.id)
 			s.mu.Unlock()
 		}
 	}
-}
-
-func cut(s string) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
