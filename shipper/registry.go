@@ -134,6 +134,8 @@ type Registry struct {
 	states map[string]*State
 	dirty  bool
 	nextID uint64
+	// existed is set when the registry file existed at open.
+	existed bool
 	// writeMu serialises writes of the file.
 	writeMu sync.Mutex
 }
@@ -176,8 +178,13 @@ func OpenRegistry(path, identity string, fpLen int) (*Registry, error) {
 	for _, s := range states {
 		r.states[s.ID] = s
 	}
+	r.existed = true
 	return r, nil
 }
+
+// Existed reports whether the registry file existed when it was opened
+// (the input ran before).
+func (r *Registry) Existed() bool { return r.existed }
 
 // Path returns the registry file's path.
 func (r *Registry) Path() string { return r.path }

@@ -31,8 +31,10 @@ type Config struct {
 	Exclude []string
 	// ExcludeFiles are regular expressions matched against the full path.
 	ExcludeFiles []*regexp.Regexp
-	// StartAtEnd starts files found at the first scan (and unknown to the
-	// registry) at their end instead of their beginning.
+	// StartAtEnd starts the files found at the very first start (no
+	// registry yet) at their end instead of their beginning. Files found
+	// later, or after a restart, are read from their beginning: they
+	// appeared while the input was running or stopped.
 	StartAtEnd bool
 	// ReadMode reads each file once to its end (Logstash's read mode);
 	// OnComplete is then called once every line of it was acknowledged.
@@ -554,7 +556,7 @@ func (s *Shipper) consider(ctx context.Context, path string, first bool, claimed
 	}
 	s.mu.Unlock()
 	if !known {
-		if first && s.cfg.StartAtEnd {
+		if first && s.cfg.StartAtEnd && !s.reg.Existed() {
 			start = size
 		}
 		stateID = s.reg.add(State{Path: path, Offset: start, Device: id.dev, Inode: id.ino, FPLen: fpLen, FP: fp})

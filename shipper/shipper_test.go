@@ -71,19 +71,60 @@ func TestRestartResumesFromAckedOffset(t *testing.T) {
 
 	c2 := newCollector(false)
 	cfg.NewStream = c2.newStream
-	cfg.StartAtEnd = true // only applies to unknown files at the first scan
+	cfg.StartAtEnd = true // only for the very first start: never skips lines after a restart
 	r2 := startShipper(t, cfg)
-	time.AfterFunc(0, func() {})
-	lines := c2.waitLines(t, 50, 10*time.Second)
+	lines := c2.waitLines(t, 51, 10*time.Second)
+	if got := countSeq(lines); got != 51 {
+		t.Fatalf("after restart got %d distinct lines, want 51", got)
+	}
 	for _, l := range lines {
-		if l.path == filepath.Join(dir, "new.log") {
-			t.Fatalf("new.log read despite start_position end: %+v", l)
+		if l.data < seqLine(100) {
+			t.Fatalf("line %q read again after its ack", l.data)
 		}
 	}
-	if got := countSeq(lines); got != 50 || lines[0].data != seqLine(100) {
-		t.Fatalf("after restart got %d lines starting %q", got, lines[0].data)
-	}
 	r2.stop(t)
+}
+
+func TestStartAtEndOnFirstStartOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendFile(t, path, "old line\n")
+	c := newCollector(false)
+	cfg := testConfig(dir, c)
+	cfg.StartAtEnd = true
+	r := startShipper(t, cfg)
+	// The file is known (at its end) once the first scan is done.
+	waitCond(t, 10*time.Second, "first scan", func() bool { return len(r.s.reg.States()) == 1 })
+	appendFile(t, path, "new line\n")
+	lines := c.waitLines(t, 1, 10*time.Second)
+	if lines[0].data != "new line" {
+		t.Fatalf("got %+v", lines)
+	}
+}
+
+func TestCleanRemovedAndIgnoreOlder(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.log")
+	appendFile(t, old, "ancient\n")
+	past := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(old, past, past); err != nil {
+		t.Fatal(err)
+	}
+	gone := filepath.Join(dir, "gone.log")
+	appendFile(t, gone, "bye\n")
+	c := newCollector(false)
+	cfg := testConfig(dir, c)
+	cfg.IgnoreOlder = time.Hour
+	cfg.CloseOlder = 100 * time.Millisecond
+	r := startShipper(t, cfg)
+	c.waitLines(t, 1, 10*time.Second)
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	waitCond(t, 10*time.Second, "entry of the removed file forgotten", func() bool { return len(r.s.reg.States()) == 0 })
+	if lines := c.snapshot(); len(lines) != 1 || lines[0].data != "bye" {
+		t.Fatalf("lines %+v (the old file must be ignored)", lines)
+	}
 }
 
 func TestMaxBytesAndPartialLineReadMode(t *testing.T) {

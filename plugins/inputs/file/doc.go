@@ -29,7 +29,7 @@ const description = "Follows log files as they grow (`mode => tail`, like `tail 
 	"Every open file is read through its open descriptor, so:\n\n" +
 	"- **rename and create** (logrotate's default, Python's `RotatingFileHandler` and `TimedRotatingFileHandler`): the renamed file is read " +
 	"to its end (and kept open until `close_older`, as a writer may still append to it), the new file is found by a notification or the next " +
-	"scan and read from its beginning — also when `start_position => end`, which only applies to files present at start-up;\n" +
+	"scan and read from its beginning — also when `start_position => end`, which only applies to the files present at the very first start;\n" +
 	"- **copytruncate**: truncation is noticed (the file is shorter than what was read, or its first bytes changed). Filebeat and Logstash then " +
 	"start over at offset 0 and lose the lines that were written before the copy but not yet read. Sluice looks beside the file for the copy " +
 	"(a file whose name starts with the file's name without extension, with the same first bytes and at least as long as what was read) " +
@@ -38,7 +38,7 @@ const description = "Follows log files as they grow (`mode => tail`, like `tail 
 	"- **truncation in place** (`> app.log`, `truncate -s0`): read again from the start;\n" +
 	"- **deleted while open**: the open descriptor is read to the end, then closed (the registry entry is then forgotten with `clean_removed`);\n" +
 	"- **a file that appears (or grows, or is renamed) while Sluice is stopped**: found at start-up, resumed from its saved offset when its fingerprint is known, else read from the beginning " +
-	"(`start_position => end` skips files already there at the first start only);\n" +
+	"(`start_position => end` only skips what was there at the very first start, when no registry existed);\n" +
 	"- **a file shorter than its saved offset at start-up** (truncated while stopped): read from the beginning.\n\n" +
 	"Notifications (inotify through fsnotify) wake the reader of a file as soon as it changes and trigger a scan when files appear; " +
 	"polling every `stat_interval` (open files) and `discover_interval` (globs) stays on as the safety net, e.g. on file systems without notifications.\n\n" +
@@ -48,7 +48,7 @@ const description = "Follows log files as they grow (`mode => tail`, like `tail 
 	"when the file is closed for inactivity in tail mode (a line completed later is then sent in two parts). " +
 	"A file that cannot be opened (permissions) is logged once and retried at every scan.\n\n" +
 	"### Differences from Logstash\n\n" +
-	"- `start_position` applies only to files found at the first scan; later files are read from their beginning.\n" +
+	"- `start_position => end` applies only at the very first start (no registry yet). Logstash applies it to every file missing from its sincedb, so lines written to a file created while it was stopped, or just after a rotation, can be skipped.\n" +
 	"- `discover_interval` is in seconds (Logstash: a multiple of `stat_interval`); `sincedb_write_interval` defaults to 1 s (Logstash: 15 s) — it is also when acknowledged offsets become durable.\n" +
 	"- The registry saves acknowledged offsets (Logstash's sincedb saves read offsets, so a crash can lose events in flight).\n" +
 	"- In read mode the file is deleted or logged only once all its events were acknowledged.\n" +

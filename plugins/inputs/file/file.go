@@ -101,8 +101,8 @@ func (in *Input) Settings(s *plugin.Settings) {
 		Default([]string{})
 	s.Strings(&in.ExcludeLines, "exclude_lines", "Regular expressions: events whose message matches one of them are dropped (applied after `include_lines`, as Filebeat). Sluice only.").
 		Default([]string{})
-	s.String(&in.StartPosition, "start_position", "Where to start reading a file seen for the first time at start-up: `beginning` or `end` (as `tail -f`). "+
-		"Files that appear later are always read from the beginning, so lines written just after a rotation are not lost; files known to the registry resume from their saved offset.").
+	s.String(&in.StartPosition, "start_position", "Where to start reading the files already there at the input's very first start (no registry yet): `beginning`, or `end` (as `tail -f`). "+
+		"Files that appear later — while running, or while Sluice was stopped — are read from their beginning, so no line written after the first start is skipped; files known to the registry resume from their saved offset.").
 		Default("end").Enum("beginning", "end")
 	s.String(&in.Mode, "mode", "`tail` follows files as they grow and rotate; `read` reads each file once to its end (a last line without a newline included) and then applies `file_completed_action`.").
 		Default("tail").Enum("tail", "read")
