@@ -104,13 +104,14 @@ func TestRotation(t *testing.T) {
 		notify bool
 		glob   string
 		rotate func(w *logWriter)
+		native bool
 	}{
 		{"rename_create", true, "*.log", func(w *logWriter) {
 			if err := os.Rename(w.path, fmt.Sprintf("%s.%d", w.path, w.rot)); err != nil {
 				w.t.Fatal(err)
 			}
 			w.reopen()
-		}},
+		}, false},
 		{"rename_create_late_reopen", false, "app.log*", func(w *logWriter) {
 			// logrotate `create` before the application reopens (SIGHUP):
 			// it goes on writing to the renamed file for a while.
@@ -119,31 +120,37 @@ func TestRotation(t *testing.T) {
 			}
 			w.write(300)
 			w.reopen()
-		}},
+		}, false},
 		{"copytruncate", true, "*.log", func(w *logWriter) {
 			copyFile(w.t, w.path, fmt.Sprintf("%s.%d", w.path, w.rot))
 			if err := w.f.Truncate(0); err != nil {
 				w.t.Fatal(err)
 			}
-		}},
+		}, false},
 		{"copytruncate_polling", false, "*.log", func(w *logWriter) {
 			copyFile(w.t, w.path, fmt.Sprintf("%s.%d", w.path, w.rot))
 			if err := w.f.Truncate(0); err != nil {
 				w.t.Fatal(err)
 			}
-		}},
+		}, false},
 		{"truncate_in_place", true, "*.log", func(w *logWriter) {
 			w.caughtUp()
 			if err := w.f.Truncate(0); err != nil {
 				w.t.Fatal(err)
 			}
-		}},
+		}, false},
+		{"rename_create_native_identity", true, "app.log*", func(w *logWriter) {
+			if err := os.Rename(w.path, fmt.Sprintf("%s.%d", w.path, w.rot)); err != nil {
+				w.t.Fatal(err)
+			}
+			w.reopen()
+		}, true},
 		{"delete_while_open", true, "*.log", func(w *logWriter) {
 			if err := os.Remove(w.path); err != nil {
 				w.t.Fatal(err)
 			}
 			w.reopen()
-		}},
+		}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,6 +162,9 @@ func TestRotation(t *testing.T) {
 				cfg.StatInterval = 100 * time.Millisecond // lag behind the writer
 			}
 			cfg.Paths = []string{filepath.Join(dir, tc.glob)}
+			if tc.native {
+				cfg.Identity = IdentityNative
+			}
 			w := newLogWriter(t, dir, c)
 			defer w.f.Close()
 			sh := startShipper(t, cfg)
