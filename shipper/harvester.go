@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,10 @@ import (
 
 // readSize is the size of one read from a file.
 const readSize = 256 << 10
+
+// readBufs holds read buffers: a reader takes one only while it reads, so
+// thousands of idle open files cost no buffer memory.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
 
 // harvester reads one open file.
 type harvester struct {
@@ -32,7 +37,6 @@ type harvester struct {
 	fr    *framer
 	fpLen int
 	fp    string
-	buf   []byte
 	// stream consumes the lines; a new one after a truncation.
 	stream Stream
 }
@@ -230,18 +234,18 @@ func (h *harvester) deliver(ctx context.Context, stream Stream, lines []Line) er
 
 // readToEOF reads and delivers everything up to the current end of file.
 func (h *harvester) readToEOF(ctx context.Context, stream Stream) (int64, error) {
-	if h.buf == nil {
-		h.buf = make([]byte, readSize)
-	}
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := *bp
 	var total int64
 	for ctx.Err() == nil {
-		n, err := h.f.ReadAt(h.buf, h.off)
+		n, err := h.f.ReadAt(buf, h.off)
 		if n > 0 {
 			base := h.off
 			h.off += int64(n)
 			total += int64(n)
 			h.updateFingerprint()
-			lines := h.fr.feed(h.buf[:n], base)
+			lines := h.fr.feed(buf[:n], base)
 			if derr := h.deliver(ctx, stream, lines); derr != nil {
 				return total, derr
 			}
@@ -300,7 +304,7 @@ func (h *harvester) checkTruncated() bool {
 // a new file.
 func (h *harvester) handleTruncation(ctx context.Context, stream Stream) error {
 	path := h.currentPath()
-	copyPath, copyID, n := h.recoverFromCopy(ctx, stream, path)
+	copyPath, copyInfo, n := h.recoverFromCopy(ctx, stream, path)
 	if copyPath != "" {
 		h.s.recovered.Add(1)
 		h.s.log.Info("file truncated (copytruncate): read the rest of its lines from the copy",
@@ -308,35 +312,33 @@ func (h *harvester) handleTruncation(ctx context.Context, stream Stream) error {
 	} else {
 		h.s.log.Info("file truncated: reading it again from the start", "path", path, "read_offset", h.off)
 	}
-	if l, ok := h.fr.flush(h.off); ok {
-		if err := h.deliver(ctx, stream, []Line{l}); err != nil {
+	h.finish(ctx, stream)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	// The old entry now describes the copy (or nothing, then clean_removed
+	// drops it once its acknowledgements are in).
+	var copyID fileID
+	if copyInfo != nil {
+		copyID = nativeID(copyInfo)
+	}
+	h.s.reg.update(h.stateID, func(st *State) {
+		st.Path, st.Device, st.Inode = copyPath, copyID.dev, copyID.ino
+	})
+	if copyInfo != nil {
+		if err := h.readLaterCopies(ctx, path, copyInfo); err != nil {
 			return err
 		}
 	}
-	if err := stream.Close(ctx); err != nil {
-		return err
-	}
-	h.stream = h.s.cfg.NewStream(h.src)
-	h.s.mu.Lock()
-	old := h.stateID
-	if h.s.owned[old] == h {
-		delete(h.s.owned, old)
-	}
-	h.s.mu.Unlock()
-	// The old entry now describes the copy (or nothing, then clean_removed
-	// drops it once its acknowledgements are in).
-	h.s.reg.update(old, func(st *State) {
-		st.Path, st.Device, st.Inode = copyPath, copyID.dev, copyID.ino
-	})
 	newID := h.s.reg.add(State{Path: path, Offset: 0, Device: h.id.dev, Inode: h.id.ino})
+	h.switchState(newID)
 	h.mu.Lock()
-	h.stateID = newID
 	h.size = 0
 	h.mu.Unlock()
 	h.off, h.fpLen, h.fp = 0, 0, ""
 	h.fr.reset()
+	h.stream = h.s.cfg.NewStream(h.src)
 	h.s.mu.Lock()
-	h.s.owned[newID] = h
 	h.s.readOff[newID] = 0
 	h.s.mu.Unlock()
 	return nil
@@ -345,15 +347,15 @@ func (h *harvester) handleTruncation(ctx context.Context, stream Stream) error {
 // recoverFromCopy looks beside path for a copy of the file as it was
 // before truncation (same leading bytes, at least as long as what was
 // read) and reads the lines after the read offset from it.
-func (h *harvester) recoverFromCopy(ctx context.Context, stream Stream, path string) (string, fileID, int64) {
+func (h *harvester) recoverFromCopy(ctx context.Context, stream Stream, path string) (string, os.FileInfo, int64) {
 	if h.fpLen == 0 {
-		return "", fileID{}, 0
+		return "", nil, 0
 	}
 	dir, base := filepath.Dir(path), filepath.Base(path)
 	stem := strings.TrimSuffix(base, filepath.Ext(base))
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return "", fileID{}, 0
+		return "", nil, 0
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -381,7 +383,92 @@ func (h *harvester) recoverFromCopy(ctx context.Context, stream Stream, path str
 		_, _ = h.readToEOF(ctx, stream)
 		h.f = orig
 		f.Close()
-		return cp, nativeID(fi), h.off - start
+		return cp, fi, h.off - start
 	}
-	return "", fileID{}, 0
+	return "", nil, 0
+}
+
+// readLaterCopies reads the copies that copytruncate made after `after`
+// (the copy just recovered from) and that no reader ever saw: when the
+// file was copied and truncated more than once between two looks at it
+// (a reader that fell behind), the middle generations exist only in
+// their copies. Each is read in full as a file of its own.
+func (h *harvester) readLaterCopies(ctx context.Context, path string, after os.FileInfo) error {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	stem := strings.TrimSuffix(base, filepath.Ext(base))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	type copyFile struct {
+		path string
+		fi   os.FileInfo
+	}
+	var later []copyFile
+	for _, e := range entries {
+		name := e.Name()
+		cp := filepath.Join(dir, name)
+		if name == base || !e.Type().IsRegular() || !strings.HasPrefix(name, stem) || h.s.excluded(cp) {
+			continue
+		}
+		fi, err := os.Stat(cp)
+		if err != nil || fi.Size() == 0 || os.SameFile(fi, after) || fi.ModTime().Before(after.ModTime()) {
+			continue
+		}
+		h.s.mu.Lock()
+		busy := h.s.open[nativeID(fi)] != nil
+		h.s.mu.Unlock()
+		if !busy {
+			later = append(later, copyFile{cp, fi})
+		}
+	}
+	sort.Slice(later, func(i, j int) bool { return later[i].fi.ModTime().Before(later[j].fi.ModTime()) })
+	for _, c := range later {
+		f, err := os.Open(c.path)
+		if err != nil {
+			continue
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			continue
+		}
+		known, fpLen, fp, err := h.s.match(f, nativeID(fi), fi.Size())
+		magic, _ := readPrefix(f, nil, 2)
+		if err != nil || known != "" || bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+			f.Close() // already known, or compressed
+			continue
+		}
+		id := nativeID(fi)
+		stateID := h.s.reg.add(State{Path: c.path, Device: id.dev, Inode: id.ino, FPLen: fpLen, FP: fp})
+		h.s.log.Info("copytruncate: reading a copy made while the reader was behind", "path", path, "copy", c.path, "bytes", fi.Size())
+		h.switchState(stateID)
+		orig := h.f
+		h.f, h.off, h.fpLen, h.fp = f, 0, fpLen, fp
+		h.fr.reset()
+		h.stream = h.s.cfg.NewStream(h.src)
+		_, rerr := h.readToEOF(ctx, h.stream)
+		if rerr == nil || errors.Is(rerr, io.EOF) {
+			h.finish(ctx, h.stream)
+		}
+		h.f = orig
+		f.Close()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// switchState makes the harvester read for state id from now on.
+func (h *harvester) switchState(id string) {
+	h.s.mu.Lock()
+	if h.s.owned[h.stateID] == h {
+		delete(h.s.owned, h.stateID)
+	}
+	h.s.owned[id] = h
+	h.s.mu.Unlock()
+	h.mu.Lock()
+	h.stateID = id
+	h.mu.Unlock()
 }

@@ -105,13 +105,14 @@ func TestRotation(t *testing.T) {
 		glob   string
 		rotate func(w *logWriter)
 		native bool
+		stat   time.Duration // polling interval when notifications are off
 	}{
 		{"rename_create", true, "*.log", func(w *logWriter) {
 			if err := os.Rename(w.path, fmt.Sprintf("%s.%d", w.path, w.rot)); err != nil {
 				w.t.Fatal(err)
 			}
 			w.reopen()
-		}, false},
+		}, false, 0},
 		{"rename_create_late_reopen", false, "app.log*", func(w *logWriter) {
 			// logrotate `create` before the application reopens (SIGHUP):
 			// it goes on writing to the renamed file for a while.
@@ -120,37 +121,45 @@ func TestRotation(t *testing.T) {
 			}
 			w.write(300)
 			w.reopen()
-		}, false},
+		}, false, 0},
 		{"copytruncate", true, "*.log", func(w *logWriter) {
 			copyFile(w.t, w.path, fmt.Sprintf("%s.%d", w.path, w.rot))
 			if err := w.f.Truncate(0); err != nil {
 				w.t.Fatal(err)
 			}
-		}, false},
+		}, false, 0},
 		{"copytruncate_polling", false, "*.log", func(w *logWriter) {
 			copyFile(w.t, w.path, fmt.Sprintf("%s.%d", w.path, w.rot))
 			if err := w.f.Truncate(0); err != nil {
 				w.t.Fatal(err)
 			}
-		}, false},
+		}, false, 0},
+		{"copytruncate_reader_far_behind", false, "*.log", func(w *logWriter) {
+			// The reader looks only every 1.5 s: the file is copied and
+			// truncated several times in between.
+			copyFile(w.t, w.path, fmt.Sprintf("%s.%d", w.path, w.rot))
+			if err := w.f.Truncate(0); err != nil {
+				w.t.Fatal(err)
+			}
+		}, false, 1500 * time.Millisecond},
 		{"truncate_in_place", true, "*.log", func(w *logWriter) {
 			w.caughtUp()
 			if err := w.f.Truncate(0); err != nil {
 				w.t.Fatal(err)
 			}
-		}, false},
+		}, false, 0},
 		{"rename_create_native_identity", true, "app.log*", func(w *logWriter) {
 			if err := os.Rename(w.path, fmt.Sprintf("%s.%d", w.path, w.rot)); err != nil {
 				w.t.Fatal(err)
 			}
 			w.reopen()
-		}, true},
+		}, true, 0},
 		{"delete_while_open", true, "*.log", func(w *logWriter) {
 			if err := os.Remove(w.path); err != nil {
 				w.t.Fatal(err)
 			}
 			w.reopen()
-		}, false},
+		}, false, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -160,6 +169,9 @@ func TestRotation(t *testing.T) {
 			cfg.DisableNotify = !tc.notify
 			if !tc.notify {
 				cfg.StatInterval = 100 * time.Millisecond // lag behind the writer
+				if tc.stat > 0 {
+					cfg.StatInterval, cfg.DiscoverInterval = tc.stat, tc.stat
+				}
 			}
 			cfg.Paths = []string{filepath.Join(dir, tc.glob)}
 			if tc.native {
@@ -168,6 +180,9 @@ func TestRotation(t *testing.T) {
 			w := newLogWriter(t, dir, c)
 			defer w.f.Close()
 			sh := startShipper(t, cfg)
+			// The reader has the file open before the rotations begin.
+			w.write(100)
+			w.caughtUp()
 			rate := w.run(total, every, tc.rotate)
 			if rate < 10_000 {
 				t.Errorf("wrote only %.0f lines/s", rate)
