@@ -33,7 +33,9 @@ const description = "Follows log files as they grow (`mode => tail`, like `tail 
 	"- **copytruncate**: truncation is noticed (the file is shorter than what was read, or its first bytes changed). Filebeat and Logstash then " +
 	"start over at offset 0 and lose the lines that were written before the copy but not yet read. Sluice looks beside the file for the copy " +
 	"(a file whose name starts with the file's name without extension, with the same first bytes and at least as long as what was read) " +
-	"and reads the missing lines from the copy before starting over on the truncated file. Lines written between the copy and the truncation " +
+	"and reads the missing lines from the copy before starting over on the truncated file. If the reader fell so far behind that the file was copied and " +
+	"truncated several times in between, the later copies that no reader saw (newer than that copy, not compressed, not excluded) are read in full too. " +
+	"Lines written between the copy and the truncation " +
 	"are lost by copytruncate itself (logrotate documents this); prefer rename-and-create;\n" +
 	"- **truncation in place** (`> app.log`, `truncate -s0`): read again from the start;\n" +
 	"- **deleted while open**: the open descriptor is read to the end, then closed (the registry entry is then forgotten with `clean_removed`);\n" +
