@@ -526,6 +526,14 @@ func (s *Shipper) consider(ctx context.Context, path string, first bool, claimed
 	s.clearBad(path)
 	id = nativeID(fi)
 	size := fi.Size()
+	s.mu.Lock()
+	h := s.open[id]
+	s.mu.Unlock()
+	if h != nil { // replaced by a file being read, between Stat and Open
+		f.Close()
+		h.wake()
+		return
+	}
 	stateID, fpLen, fp, err := s.match(f, id, size)
 	if err != nil {
 		f.Close()
