@@ -14,7 +14,7 @@ import (
 )
 
 // readSize is the size of one read from a file.
-const readSize = 256 << 10
+const readSize = 64 << 10
 
 // readBufs holds read buffers: a reader takes one only while it reads, so
 // thousands of idle open files cost no buffer memory.

@@ -48,7 +48,7 @@ const description = "Follows log files as they grow (`mode => tail`, like `tail 
 	"A file created, filled and renamed out of the `path` patterns between two scans is still read when notifications work (it is opened as soon as it is created); " +
 	"with polling only, include the rotated names in `path` (e.g. `app.log*` with `exclude => [\"*.gz\"]`) so that nothing depends on timing.\n\n" +
 	"### Many files, bad files\n\n" +
-	"Memory is bounded: a read buffer (256 KiB) is taken only while a file is being read, and at most `max_bytes` of an unfinished line is kept per file. At most `max_open_files` files are open; when more files have unread data, files at their end are closed to make room, and open again when they grow. " +
+	"Memory is bounded: a read buffer (64 KiB) is taken only while a file is being read, and at most `max_bytes` of an unfinished line is kept per file. At most `max_open_files` files are open; when more files have unread data, files at their end are closed to make room, and open again when they grow. " +
 	"A file without new bytes for `close_older` seconds is closed. A last line without a newline is sent at the end of the file in read mode, and " +
 	"when the file is closed for inactivity in tail mode (a line completed later is then sent in two parts). " +
 	"A file that cannot be opened (permissions) is logged once and retried at every scan.\n\n" +
