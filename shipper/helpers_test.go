@@ -231,3 +231,5 @@ func appendFile(t testing.TB, path, s string) {
 		t.Fatal(err)
 	}
 }
+
+func renameFile(from, to string) error { return os.Rename(from, to) }

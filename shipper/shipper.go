@@ -610,6 +610,20 @@ func (s *Shipper) considerNow(ctx context.Context, path string) {
 	s.consider(ctx, path, false, map[string]bool{}, true)
 }
 
+// followRename handles a file renamed from a matched name to one the
+// globs do not match (a rotation: app.log → app.log.1). A reader that has
+// it open just learns its new name; a file nobody opened yet (created,
+// filled and rotated away between two looks) is opened under its new name
+// so that its lines are not lost.
+func (s *Shipper) followRename(ctx context.Context, from, to string) {
+	if s.matches(to) || !s.matches(from) {
+		return
+	}
+	s.scanMu.Lock()
+	defer s.scanMu.Unlock()
+	s.consider(ctx, to, false, map[string]bool{}, false)
+}
+
 // matches reports whether path matches a glob and no exclusion.
 func (s *Shipper) matches(path string) bool {
 	segs := strings.Split(filepath.ToSlash(path), "/")

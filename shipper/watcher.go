@@ -3,6 +3,8 @@ package shipper
 import (
 	"context"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/fsnotify/fsnotify"
 )
@@ -60,6 +62,9 @@ func (w *watcher) run(ctx context.Context) {
 			switch {
 			case ev.Has(fsnotify.Create):
 				w.s.notified(ctx, path, true)
+				if from := renamedFrom(ev); from != "" {
+					w.s.followRename(ctx, filepath.Clean(from), path)
+				}
 			case ev.Has(fsnotify.Write):
 				w.s.notified(ctx, path, false)
 			case ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove):
@@ -74,4 +79,20 @@ func (w *watcher) run(ctx context.Context) {
 			w.s.wakeScan()
 		}
 	}
+}
+
+// renamedFrom returns the old name of a file renamed within a watched
+// directory (fsnotify reports it on the Create of the new name, visible
+// only in the event's text: `CREATE "new" ← "old"`).
+func renamedFrom(ev fsnotify.Event) string {
+	s := ev.String()
+	i := strings.LastIndex(s, " ← ")
+	if i < 0 {
+		return ""
+	}
+	from, err := strconv.Unquote(s[i+len(" ← "):])
+	if err != nil {
+		return ""
+	}
+	return from
 }

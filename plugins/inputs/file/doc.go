@@ -45,7 +45,7 @@ const description = "Follows log files as they grow (`mode => tail`, like `tail 
 	"Notifications (inotify through fsnotify) wake the reader of a file as soon as it changes and trigger a scan when files appear; " +
 	"polling every `stat_interval` (open files) and `discover_interval` (globs) stays on as the safety net, e.g. on file systems without notifications. " +
 	"Directories are watched once a scan found them: a new directory under a `**` pattern is found by the next `discover_interval` scan. " +
-	"A file created, filled and renamed out of the `path` patterns between two scans is still read when notifications work (it is opened as soon as it is created); " +
+	"A file created, filled and renamed out of the `path` patterns between two scans is still read when notifications work (it is opened as soon as it is created, or followed to its new name when the rename is reported); " +
 	"with polling only, include the rotated names in `path` (e.g. `app.log*` with `exclude => [\"*.gz\"]`) so that nothing depends on timing.\n\n" +
 	"### Many files, bad files\n\n" +
 	"Memory is bounded: a read buffer (64 KiB) is taken only while a file is being read, and at most `max_bytes` of an unfinished line is kept per file. At most `max_open_files` files are open; when more files have unread data, files at their end are closed to make room, and open again when they grow. " +
