@@ -37,6 +37,7 @@ type harvester struct {
 	fr    *framer
 	fpLen int
 	fp    string
+	mtime time.Time // at the last truncation check
 	// stream consumes the lines; a new one after a truncation.
 	stream Stream
 }
@@ -289,6 +290,12 @@ func (h *harvester) checkTruncated() bool {
 	if fi.Size() < h.off {
 		return true
 	}
+	// Unchanged since the last look (same size, same modification time):
+	// no need to read the first bytes again (keeps idle files cheap).
+	if fi.Size() == h.off && fi.ModTime().Equal(h.mtime) {
+		return false
+	}
+	h.mtime = fi.ModTime()
 	if h.fpLen == 0 {
 		return false
 	}
