@@ -12,7 +12,9 @@ const description = "Follows log files as they grow (`mode => tail`, like `tail 
 	"A file's offset is saved only from the pipeline's acknowledgement: once every event made from its lines went through every " +
 	"output (the beats output's ACK, the elasticsearch bulk result, the file output's write). Offsets are saved in file order. " +
 	"After a crash (even `kill -9`) the input resumes from the last saved offset: no line is lost, and the lines read but not " +
-	"yet acknowledged (at most the pipeline's in-flight events, plus `sincedb_write_interval` worth of acknowledged ones) may be sent again.\n\n" +
+	"yet acknowledged (at most the pipeline's in-flight events, plus `sincedb_write_interval` worth of acknowledged ones) may be sent again. " +
+	"With a codec that holds lines back (`multiline`), an event's offset is saved as the start of the line that completed it (`what => previous`), " +
+	"so lines still held are never counted as delivered; `[log][offset]` of a joined event is the offset of its first line.\n\n" +
 	"### The registry (sincedb)\n\n" +
 	"The registry is one JSON document per input (`sincedb_path`), format `sluice-file-registry` version 1, documented in " +
 	"`shipper/REGISTRY.md`: per file its last path, acknowledged offset, device and inode, and fingerprint. It is written " +

@@ -309,6 +309,8 @@ type stream struct {
 	batch []*event.Event
 	// per line being decoded
 	cur      shipper.Line
+	evOffset int64 // [log][offset] of the events emitted now
+	group    int64 // holding codecs: offset of the first line held (-1: none)
 	emitted  bool
 	lastEnd  int64
 	path     string
@@ -317,7 +319,7 @@ type stream struct {
 }
 
 func (in *Input) newStream(src *shipper.Source) shipper.Stream {
-	st := &stream{in: in, src: src, lastEnd: -1}
+	st := &stream{in: in, src: src, lastEnd: -1, group: -1}
 	st.dec = plugin.NewStreamDecoder(in.Codec, plugin.DecoderOptions{MaxBytes: int(in.MaxBytes) + len(in.Delimiter) + 1, Logger: in.log})
 	st.onEvent = st.add
 	return st
@@ -336,7 +338,7 @@ func (st *stream) add(e *event.Event) {
 	if v, ok := e.Get(in.hostRef); !ok || v == nil {
 		_ = e.Set(in.hostRef, in.host)
 	}
-	_ = e.Set(in.offsetRef, st.cur.Offset)
+	_ = e.Set(in.offsetRef, st.evOffset)
 	if st.cur.Truncated {
 		_ = e.Set(in.flagsRef, []any{"truncated"})
 	}
@@ -378,13 +380,20 @@ func (st *stream) Lines(ctx context.Context, lines []shipper.Line) error {
 	for _, l := range lines {
 		st.cur = l
 		st.emitted = false
+		st.evOffset = l.Offset
 		if st.in.holds {
 			// The codec may keep lines back: events it emits now end at
-			// the latest before this line.
+			// the latest before this line (what => previous), and start at
+			// the first line it held.
+			if st.group < 0 {
+				st.group = l.Offset
+			}
+			st.evOffset = st.group
 			st.lineFeed = append(append(st.lineFeed[:0], l.Data...), '\n')
 			st.dec.Decode(st.lineFeed, st.onEvent)
 			if st.emitted {
 				commit = l.Offset
+				st.group = l.Offset
 			}
 		} else if st.in.Delimiter == "\n" {
 			// One complete line: the decoder emits its event at once.
@@ -430,9 +439,12 @@ func (st *stream) flush(ctx context.Context) error {
 	}
 	st.path = st.src.Path()
 	st.emitted = false
+	st.evOffset = max(st.group, 0)
+	st.cur = shipper.Line{}
 	st.dec.Flush(st.onEvent)
 	if !st.emitted {
 		return nil
 	}
+	st.group = -1
 	return st.push(ctx, st.lastEnd)
 }

@@ -59,10 +59,13 @@ func TestHoldingCodecIdleFlushAndOffsets(t *testing.T) {
 	if get(t, evs[0], "message") != "Traceback\n  frame 1\n  frame 2" {
 		t.Fatalf("first event %q", get(t, evs[0], "message"))
 	}
+	if off := get(t, evs[0], "[log][offset]"); off != int64(0) {
+		t.Fatalf("first event offset %#v", off)
+	}
 	// The last group is sent once the file is idle for the codec's interval.
 	evs = q.Wait(t, 2, 10*time.Second)
-	if get(t, evs[1], "message") != "ValueError" {
-		t.Fatalf("second event %q", get(t, evs[1], "message"))
+	if get(t, evs[1], "message") != "ValueError" || get(t, evs[1], "[log][offset]") != int64(30) {
+		t.Fatalf("second event %q at %#v", get(t, evs[1], "message"), get(t, evs[1], "[log][offset]"))
 	}
 	q.AckAll()
 	if err := in.Close(); err != nil {
