@@ -5,13 +5,16 @@ package file
 
 import (
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -107,7 +110,7 @@ func (in *Input) Settings(s *plugin.Settings) {
 	s.String(&in.Mode, "mode", "`tail` follows files as they grow and rotate; `read` reads each file once to its end (a last line without a newline included) and then applies `file_completed_action`.").
 		Default("tail").Enum("tail", "read")
 	s.Path(&in.SincedbPath, "sincedb_path", "The registry file where acknowledged offsets are kept (Logstash's sincedb; a JSON document, see the description). "+
-		"Default: `<path.data>/plugins/inputs/file/<plugin id>.registry.json`.")
+		"Default: `<path.data>/plugins/inputs/file/<pipeline id>.<plugin id>.registry.json`; without an explicit `id`, a hash of the `path` patterns stands for the id (as Logstash names its sincedb files), so adding or reordering inputs does not mix registries up.")
 	s.Seconds(&in.SincedbWriteInterval, "sincedb_write_interval", "How often acknowledged offsets are written to the registry (atomically). A crash repeats at most the lines acknowledged since the last write.").
 		Default(time.Second)
 	s.Seconds(&in.StatInterval, "stat_interval", "How often an open file is checked for new bytes, truncation and deletion when no file notification (inotify) arrived: the polling safety net.").
@@ -183,7 +186,7 @@ func (in *Input) Init(ctx *plugin.Context) error {
 	}
 	in.registryPath = in.SincedbPath
 	if in.registryPath == "" {
-		in.registryPath = filepath.Join(ctx.DataDir, "plugins", "inputs", "file", sanitize(ctx.ID)+".registry.json")
+		in.registryPath = filepath.Join(ctx.DataDir, "plugins", "inputs", "file", registryName(ctx, in.paths))
 	}
 	in.host, _ = os.Hostname()
 	in.ecs = ctx.ECS()
@@ -211,6 +214,28 @@ func compileAll(name string, pats []string) ([]*regexp.Regexp, error) {
 		out = append(out, re)
 	}
 	return out, nil
+}
+
+// generatedID matches the ids the engine gives plugins without one.
+var generatedID = regexp.MustCompile(`^input_file_[0-9]+$`)
+
+// registryName names the default registry file: by the pipeline and the
+// plugin's id, or, when the id was generated (it depends on the order of
+// the inputs), by a hash of the path patterns, as Logstash names its
+// sincedb files, so that adding an input does not swap registries.
+func registryName(ctx *plugin.Context, paths []string) string {
+	id := ctx.ID
+	if id == "" || generatedID.MatchString(id) {
+		sorted := slices.Clone(paths)
+		slices.Sort(sorted)
+		sum := sha256.Sum256([]byte(strings.Join(sorted, "\x00")))
+		id = "file-" + hex.EncodeToString(sum[:8])
+	}
+	pipeline := ctx.PipelineID
+	if pipeline == "" {
+		pipeline = "main"
+	}
+	return sanitize(pipeline) + "." + sanitize(id) + ".registry.json"
 }
 
 func sanitize(id string) string {

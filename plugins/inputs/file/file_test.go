@@ -207,3 +207,17 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultRegistryName(t *testing.T) {
+	a := registryName(&plugin.Context{PipelineID: "main", ID: "input_file_1"}, []string{"/b/*.log", "/a/*.log"})
+	b := registryName(&plugin.Context{PipelineID: "main", ID: "input_file_2"}, []string{"/a/*.log", "/b/*.log"})
+	if a != b || !strings.HasPrefix(a, "main.file-") {
+		t.Fatalf("generated ids: %q vs %q (want the same name from the same patterns)", a, b)
+	}
+	if c := registryName(&plugin.Context{PipelineID: "other", ID: "input_file_1"}, []string{"/a/*.log", "/b/*.log"}); c == a {
+		t.Fatalf("two pipelines share %q", c)
+	}
+	if got := registryName(&plugin.Context{PipelineID: "main", ID: "app/logs"}, nil); got != "main.app_logs.registry.json" {
+		t.Fatalf("explicit id: %q", got)
+	}
+}
