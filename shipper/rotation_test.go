@@ -12,14 +12,16 @@ import (
 // logWriter writes numbered lines to path at a steady rate (≥ 10,000
 // lines/s) and rotates the file every `every` lines.
 type logWriter struct {
-	t     *testing.T
-	dir   string
-	path  string
-	f     *os.File
-	n     int // lines written so far
-	rot   int // rotations so far
-	c     *collector
-	start time.Time
+	t    *testing.T
+	dir  string
+	path string
+	f    *os.File
+	n    int // lines written so far
+	rot  int // rotations so far
+	// genStart is the first line number of the current file.
+	genStart int
+	c        *collector
+	start    time.Time
 }
 
 func newLogWriter(t *testing.T, dir string, c *collector) *logWriter {
@@ -72,6 +74,7 @@ func (w *logWriter) run(total, every int, rotate func(w *logWriter)) float64 {
 		if w.n >= next && w.n < total {
 			w.rot++
 			rotate(w)
+			w.genStart = w.n
 			next += every
 		}
 		<-tick.C
@@ -155,6 +158,18 @@ func TestRotation(t *testing.T) {
 			w.reopen()
 		}, true, 0},
 		{"delete_while_open", true, "*.log", func(w *logWriter) {
+			// A file deleted before any reader opened it is gone for
+			// everyone; wait until the reader has this one open (it read
+			// its first line), then delete it while it is behind.
+			first := seqLine(w.genStart)
+			w.c.waitFor(w.t, 30*time.Second, "the reader to open the file", func(l []rec) bool {
+				for i := len(l) - 1; i >= 0 && i >= len(l)-20000; i-- {
+					if l[i].data == first {
+						return true
+					}
+				}
+				return false
+			})
 			if err := os.Remove(w.path); err != nil {
 				w.t.Fatal(err)
 			}
