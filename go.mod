@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/antchfx/xpath v1.3.5
 	github.com/elastic/go-lumber v0.1.0
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/hashicorp/golang-lru v1.0.2
 	github.com/klauspost/compress v1.20.3
 	github.com/maxmind/mmdbwriter v1.2.0

@@ -14,6 +14,7 @@ import (
 	// Inputs.
 	_ "github.com/sluicelog/sluice/plugins/inputs/beats"
 	_ "github.com/sluicelog/sluice/plugins/inputs/dead_letter_queue"
+	_ "github.com/sluicelog/sluice/plugins/inputs/file"
 	_ "github.com/sluicelog/sluice/plugins/inputs/gelf"
 	_ "github.com/sluicelog/sluice/plugins/inputs/generator"
 	_ "github.com/sluicelog/sluice/plugins/inputs/http"

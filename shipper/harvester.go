@@ -1,0 +1,481 @@
+package shipper
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// readSize is the size of one read from a file.
+const readSize = 64 << 10
+
+// readBufs holds read buffers: a reader takes one only while it reads, so
+// thousands of idle open files cost no buffer memory.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
+
+// harvester reads one open file.
+type harvester struct {
+	s   *Shipper
+	f   *os.File
+	id  fileID
+	src *Source
+
+	mu      sync.Mutex
+	path    string
+	stateID string
+	size    int64
+
+	wakeC chan struct{}
+	off   int64 // next byte to read
+	fr    *framer
+	fpLen int
+	fp    string
+	mtime time.Time // at the last truncation check
+	// stream consumes the lines; a new one after a truncation.
+	stream Stream
+}
+
+func (s *Shipper) start(ctx context.Context, f *os.File, path string, id fileID, stateID string, off int64, fpLen int, fp string) {
+	h := &harvester{
+		s: s, f: f, id: id, path: path, stateID: stateID, off: off,
+		wakeC: make(chan struct{}, 1),
+		fr:    newFramer([]byte(s.cfg.Delimiter), s.cfg.MaxBytes),
+		fpLen: fpLen, fp: fp,
+	}
+	h.src = &Source{s: s, h: h}
+	s.mu.Lock()
+	s.open[id] = h
+	s.owned[stateID] = h
+	s.byPath[path] = h
+	s.readOff[stateID] = off
+	s.mu.Unlock()
+	s.log.Debug("reading file", "path", path, "offset", off)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		h.run(ctx)
+	}()
+}
+
+func (h *harvester) wake() {
+	select {
+	case h.wakeC <- struct{}{}:
+	default:
+	}
+}
+
+func (h *harvester) knownSize() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.size
+}
+
+// seenAt records that the scan found the file under path (a rename).
+func (h *harvester) seenAt(path string) {
+	h.mu.Lock()
+	old := h.path
+	h.path = path
+	id := h.stateID
+	h.mu.Unlock()
+	if old == path {
+		return
+	}
+	h.s.mu.Lock()
+	if h.s.byPath[old] == h {
+		delete(h.s.byPath, old)
+	}
+	h.s.byPath[path] = h
+	h.s.mu.Unlock()
+	h.s.reg.update(id, func(st *State) { st.Path = path })
+	h.s.log.Debug("file renamed", "from", old, "to", path)
+}
+
+func (h *harvester) currentPath() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.path
+}
+
+// release closes the file and frees its slot.
+func (h *harvester) release() {
+	h.f.Close()
+	s := h.s
+	s.mu.Lock()
+	if s.open[h.id] == h {
+		delete(s.open, h.id)
+	}
+	h.mu.Lock()
+	id, path := h.stateID, h.path
+	h.mu.Unlock()
+	if s.owned[id] == h {
+		delete(s.owned, id)
+	}
+	if s.byPath[path] == h {
+		delete(s.byPath, path)
+	}
+	delete(s.seen, path)
+	s.mu.Unlock()
+	<-s.slots
+	s.wakeScan()
+}
+
+func (h *harvester) run(ctx context.Context) {
+	defer h.release()
+	h.stream = h.s.cfg.NewStream(h.src)
+	lastData := time.Now()
+	idled := false
+	timer := time.NewTimer(h.s.cfg.StatInterval)
+	defer timer.Stop()
+	for {
+		stream := h.stream
+		n, err := h.readToEOF(ctx, stream)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			h.s.log.Warn("read error; closing the file, will retry", "path", h.currentPath(), "error", err)
+			return
+		}
+		now := time.Now()
+		if n > 0 {
+			lastData, idled = now, false
+		}
+		if h.s.cfg.ReadMode {
+			h.finish(ctx, stream)
+			h.complete()
+			return
+		}
+		if !idled && h.s.cfg.IdleInterval > 0 && now.Sub(lastData) >= h.s.cfg.IdleInterval {
+			idled = true
+			if stream.Idle(ctx) != nil {
+				return
+			}
+		}
+		fi, serr := h.f.Stat()
+		if serr == nil && nlink(fi) == 0 && fi.Size() <= h.off {
+			h.s.log.Debug("file deleted and read to its end; closing", "path", h.currentPath())
+			h.finish(ctx, stream)
+			return
+		}
+		if now.Sub(lastData) >= h.s.cfg.CloseOlder {
+			h.s.log.Debug("file inactive; closing", "path", h.currentPath(), "close_older", h.s.cfg.CloseOlder)
+			h.finish(ctx, stream)
+			return
+		}
+		h.s.mu.Lock()
+		starved := h.s.starved
+		h.s.mu.Unlock()
+		if starved && !h.fr.open {
+			// Others wait for a slot: make room (read again when it grows).
+			_ = stream.Close(ctx)
+			return
+		}
+		wait := h.s.cfg.StatInterval
+		if h.s.cfg.IdleInterval > 0 && !idled {
+			wait = min(wait, max(h.s.cfg.IdleInterval-now.Sub(lastData), time.Millisecond))
+		}
+		wait = min(wait, max(h.s.cfg.CloseOlder-now.Sub(lastData), time.Millisecond))
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wakeC:
+		case <-timer.C:
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		if truncated := h.checkTruncated(); truncated {
+			if h.handleTruncation(ctx, stream) != nil {
+				return
+			}
+			lastData = time.Now()
+		}
+	}
+}
+
+// finish sends a last line without a delimiter and closes the stream.
+func (h *harvester) finish(ctx context.Context, stream Stream) {
+	if l, ok := h.fr.flush(h.off); ok {
+		_ = h.deliver(ctx, stream, []Line{l})
+	}
+	_ = stream.Close(ctx)
+}
+
+// complete runs the read-mode completion once every line is acknowledged.
+func (h *harvester) complete() {
+	if h.s.cfg.OnComplete == nil {
+		return
+	}
+	path, id, end := h.currentPath(), h.stateID, h.off
+	h.s.whenAcked(id, end, func() { h.s.cfg.OnComplete(path) })
+}
+
+// deliver hands lines to the stream and records how far was read.
+func (h *harvester) deliver(ctx context.Context, stream Stream, lines []Line) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	err := stream.Lines(ctx, lines)
+	h.s.mu.Lock()
+	h.s.readOff[h.stateID] = h.fr.pendingStart(h.off)
+	h.s.mu.Unlock()
+	return err
+}
+
+// readToEOF reads and delivers everything up to the current end of file.
+func (h *harvester) readToEOF(ctx context.Context, stream Stream) (int64, error) {
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := *bp
+	var total int64
+	for ctx.Err() == nil {
+		n, err := h.f.ReadAt(buf, h.off)
+		if n > 0 {
+			base := h.off
+			h.off += int64(n)
+			total += int64(n)
+			h.updateFingerprint()
+			lines := h.fr.feed(buf[:n], base)
+			if derr := h.deliver(ctx, stream, lines); derr != nil {
+				return total, derr
+			}
+		}
+		if err != nil {
+			h.mu.Lock()
+			h.size = h.off
+			h.mu.Unlock()
+			return total, err
+		}
+	}
+	return total, ctx.Err()
+}
+
+// updateFingerprint extends a short fingerprint as the file grows.
+func (h *harvester) updateFingerprint() {
+	want := h.s.cfg.FingerprintLength
+	if h.s.cfg.Identity != IdentityFingerprint || h.fpLen >= want || h.off <= int64(h.fpLen) {
+		return
+	}
+	prefix, err := readPrefix(h.f, nil, int(min(h.off, int64(want))))
+	if err != nil || len(prefix) <= h.fpLen {
+		return
+	}
+	h.fpLen, h.fp = len(prefix), hashHex(prefix)
+	fpLen, fp := h.fpLen, h.fp
+	h.s.reg.update(h.stateID, func(st *State) {
+		if fpLen > st.FPLen {
+			st.FPLen, st.FP = fpLen, fp
+		}
+	})
+}
+
+// checkTruncated reports whether the file was truncated (it is shorter
+// than what was read, or its first bytes changed).
+func (h *harvester) checkTruncated() bool {
+	fi, err := h.f.Stat()
+	if err != nil {
+		return false
+	}
+	if fi.Size() < h.off {
+		return true
+	}
+	// Unchanged since the last look (same size, same modification time):
+	// no need to read the first bytes again (keeps idle files cheap).
+	if fi.Size() == h.off && fi.ModTime().Equal(h.mtime) {
+		return false
+	}
+	h.mtime = fi.ModTime()
+	if h.fpLen == 0 {
+		return false
+	}
+	prefix, err := readPrefix(h.f, nil, h.fpLen)
+	if err != nil {
+		return false
+	}
+	return len(prefix) < h.fpLen || hashHex(prefix) != h.fp
+}
+
+// handleTruncation recovers the lines a copytruncate rotation copied
+// before the file was truncated, then restarts the file from offset 0 as
+// a new file.
+func (h *harvester) handleTruncation(ctx context.Context, stream Stream) error {
+	path := h.currentPath()
+	copyPath, copyInfo, n := h.recoverFromCopy(ctx, stream, path)
+	if copyPath != "" {
+		h.s.recovered.Add(1)
+		h.s.log.Info("file truncated (copytruncate): read the rest of its lines from the copy",
+			"path", path, "copy", copyPath, "bytes", n)
+	} else {
+		h.s.log.Info("file truncated: reading it again from the start", "path", path, "read_offset", h.off)
+	}
+	h.finish(ctx, stream)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	// The old entry now describes the copy (or nothing, then clean_removed
+	// drops it once its acknowledgements are in).
+	var copyID fileID
+	if copyInfo != nil {
+		copyID = nativeID(copyInfo)
+	}
+	h.s.reg.update(h.stateID, func(st *State) {
+		st.Path, st.Device, st.Inode = copyPath, copyID.dev, copyID.ino
+	})
+	if copyInfo != nil {
+		if err := h.readLaterCopies(ctx, path, copyInfo); err != nil {
+			return err
+		}
+	}
+	newID := h.s.reg.add(State{Path: path, Offset: 0, Device: h.id.dev, Inode: h.id.ino})
+	h.switchState(newID)
+	h.mu.Lock()
+	h.size = 0
+	h.mu.Unlock()
+	h.off, h.fpLen, h.fp = 0, 0, ""
+	h.fr.reset()
+	h.stream = h.s.cfg.NewStream(h.src)
+	h.s.mu.Lock()
+	h.s.readOff[newID] = 0
+	h.s.mu.Unlock()
+	return nil
+}
+
+// recoverFromCopy looks beside path for a copy of the file as it was
+// before truncation (same leading bytes, at least as long as what was
+// read) and reads the lines after the read offset from it.
+func (h *harvester) recoverFromCopy(ctx context.Context, stream Stream, path string) (string, os.FileInfo, int64) {
+	if h.fpLen == 0 {
+		return "", nil, 0
+	}
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	stem := strings.TrimSuffix(base, filepath.Ext(base))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", nil, 0
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if name == base || !e.Type().IsRegular() || !strings.HasPrefix(name, stem) {
+			continue
+		}
+		cp := filepath.Join(dir, name)
+		f, err := os.Open(cp)
+		if err != nil {
+			continue
+		}
+		fi, err := f.Stat()
+		if err != nil || fi.Size() < h.off || nativeID(fi) == h.id {
+			f.Close()
+			continue
+		}
+		prefix, err := readPrefix(f, nil, h.fpLen)
+		if err != nil || len(prefix) < h.fpLen || !bytes.Equal([]byte(hashHex(prefix)), []byte(h.fp)) {
+			f.Close()
+			continue
+		}
+		start := h.off
+		orig := h.f
+		h.f = f
+		_, _ = h.readToEOF(ctx, stream)
+		h.f = orig
+		f.Close()
+		return cp, fi, h.off - start
+	}
+	return "", nil, 0
+}
+
+// readLaterCopies reads the copies that copytruncate made after `after`
+// (the copy just recovered from) and that no reader ever saw: when the
+// file was copied and truncated more than once between two looks at it
+// (a reader that fell behind), the middle generations exist only in
+// their copies. Each is read in full as a file of its own.
+func (h *harvester) readLaterCopies(ctx context.Context, path string, after os.FileInfo) error {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	stem := strings.TrimSuffix(base, filepath.Ext(base))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	type copyFile struct {
+		path string
+		fi   os.FileInfo
+	}
+	var later []copyFile
+	for _, e := range entries {
+		name := e.Name()
+		cp := filepath.Join(dir, name)
+		if name == base || !e.Type().IsRegular() || !strings.HasPrefix(name, stem) || h.s.excluded(cp) {
+			continue
+		}
+		fi, err := os.Stat(cp)
+		if err != nil || fi.Size() == 0 || os.SameFile(fi, after) || fi.ModTime().Before(after.ModTime()) {
+			continue
+		}
+		h.s.mu.Lock()
+		busy := h.s.open[nativeID(fi)] != nil
+		h.s.mu.Unlock()
+		if !busy {
+			later = append(later, copyFile{cp, fi})
+		}
+	}
+	sort.Slice(later, func(i, j int) bool { return later[i].fi.ModTime().Before(later[j].fi.ModTime()) })
+	for _, c := range later {
+		f, err := os.Open(c.path)
+		if err != nil {
+			continue
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			continue
+		}
+		known, fpLen, fp, err := h.s.match(f, nativeID(fi), fi.Size())
+		magic, _ := readPrefix(f, nil, 2)
+		if err != nil || known != "" || bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+			f.Close() // already known, or compressed
+			continue
+		}
+		id := nativeID(fi)
+		stateID := h.s.reg.add(State{Path: c.path, Device: id.dev, Inode: id.ino, FPLen: fpLen, FP: fp})
+		h.s.log.Info("copytruncate: reading a copy made while the reader was behind", "path", path, "copy", c.path, "bytes", fi.Size())
+		h.switchState(stateID)
+		orig := h.f
+		h.f, h.off, h.fpLen, h.fp = f, 0, fpLen, fp
+		h.fr.reset()
+		h.stream = h.s.cfg.NewStream(h.src)
+		_, rerr := h.readToEOF(ctx, h.stream)
+		if rerr == nil || errors.Is(rerr, io.EOF) {
+			h.finish(ctx, h.stream)
+		}
+		h.f = orig
+		f.Close()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// switchState makes the harvester read for state id from now on.
+func (h *harvester) switchState(id string) {
+	h.s.mu.Lock()
+	if h.s.owned[h.stateID] == h {
+		delete(h.s.owned, h.stateID)
+	}
+	h.s.owned[id] = h
+	h.s.mu.Unlock()
+	h.mu.Lock()
+	h.stateID = id
+	h.mu.Unlock()
+}
