@@ -90,4 +90,3 @@ output {
 	r.OtherCPUPercent = meter.otherPercent(time.Duration(r.CPUSeconds * float64(time.Second)))
 	return r, nil
 }
-
