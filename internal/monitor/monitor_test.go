@@ -18,8 +18,8 @@ import (
 	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/pipeline"
-	"github.com/sluicelog/sluice/queue/dlq"
 	_ "github.com/sluicelog/sluice/plugins/all"
+	"github.com/sluicelog/sluice/queue/dlq"
 )
 
 // A pipeline with known counts through a conditional drop, a clone and
