@@ -154,13 +154,20 @@ func (t *translator) input(i int, n *yaml.Node) config.Statement {
 		{[]string{"close.on_state_change.inactive", "close_inactive"}, "close_older"},
 	}
 	for _, d := range durations {
+		found := false
 		for _, k := range d.keys {
 			if e := by[k]; e != nil {
 				if s, ok := t.duration(e); ok {
 					add(e, d.setting, numV(t.pos(e.val), s))
 				}
+				found = true
 				break
 			}
+		}
+		// Filebeat closes a file after 5 minutes without new lines; the
+		// file input's own default is Logstash's hour.
+		if !found && d.setting == "close_older" {
+			in.Attrs = append(in.Attrs, attr(pos, "close_older", numV(pos, 300)))
 		}
 	}
 	if e := by["clean_removed"]; e != nil {
