@@ -277,6 +277,7 @@ func (t *translator) fieldsMutate(e *entry, underRoot bool, target string) []con
 			convert.Entries = append(convert.Entries, &config.HashEntry{Pos: vp, Key: ref, Value: strV(vp, "boolean")})
 		}
 	}
+	seen := map[string]*yaml.Node{}
 	var walk func(m *yaml.Node, prefix []string)
 	walk = func(m *yaml.Node, prefix []string) {
 		for i := 0; i+1 < len(m.Content); i += 2 {
@@ -286,6 +287,16 @@ func (t *translator) fieldsMutate(e *entry, underRoot bool, target string) []con
 				continue
 			}
 			path := append(append([]string{}, prefix...), strings.Split(k.Value, ".")...)
+			if v.Kind != yaml.MappingNode {
+				// The same field twice ("a.b" and a: {b:}, or a repeated
+				// key): Filebeat's config loader refuses it too.
+				name := strings.Join(path, ".")
+				if first, dup := seen[name]; dup {
+					t.errorf(k, "field %s is given twice (first on line %d)", name, first.Line)
+					continue
+				}
+				seen[name] = k
+			}
 			switch {
 			case v.Kind == yaml.MappingNode:
 				walk(v, path)
