@@ -87,6 +87,12 @@ var (
 			levelOf: strings.ToLower, tracebackHas: []string{"in divide", "return 1 / 0"},
 			fixed:  map[string]any{"@version": "1", "ecs/version": "1.6.0"},
 			absent: []string{"log.level", "ecs.version"}},
+		// The same documents written to a file by logging.FileHandler and
+		// read by the file input (the README's route 3).
+		"ecs_file": {level: []string{"log", "level"}, logger: []string{"log", "logger"}, traceback: []string{"error", "stack_trace"},
+			levelOf: strings.ToLower, tracebackHas: []string{"in divide", "return 1 / 0"},
+			fixed:  map[string]any{"@version": "1", "ecs/version": "1.6.0"},
+			absent: []string{"log.level", "ecs.version"}},
 		// structlog: "event" → message, "timestamp" → @timestamp.
 		"structlog": {level: []string{"level"}, logger: []string{"logger"}, traceback: []string{"exception"},
 			tracebackHas: pyTraceback, fixed: map[string]any{"@version": "1"},
@@ -102,23 +108,28 @@ func TestPythonLibraries(t *testing.T) {
 	t.Parallel()
 	python := pythonBin(t)
 	tcpPort, udpPort, httpPort := freePort(t, "tcp"), freePort(t, "udp"), freePort(t, "tcp")
-	out := filepath.Join(t.TempDir(), "out.json")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.json")
+	logFile := filepath.Join(dir, "app.log")
 	conf := fmt.Sprintf(`input {
   tcp { host => "127.0.0.1" port => %d codec => json_lines }
   udp { host => "127.0.0.1" port => %d codec => json }
   http { host => "127.0.0.1" port => %d }
+  file { path => [%s] start_position => "beginning" codec => json_lines sincedb_path => %s }
 }
-output { file { path => %s codec => json_lines } }`, tcpPort, udpPort, httpPort, confString(t, out))
+output { file { path => %s codec => json_lines } }`, tcpPort, udpPort, httpPort, confString(t, logFile),
+		confString(t, filepath.Join(dir, "registry.json")), confString(t, out))
 	p := startSluice(t, procOpts{args: []string{"serve", "-e", conf}})
 	p.waitReady()
 
-	routes := []string{"logstash_tcp", "logstash_tcp_v0", "logstash_udp", "async_tcp", "async_udp", "async_http", "ecs", "structlog"}
+	routes := []string{"logstash_tcp", "logstash_tcp_v0", "logstash_udp", "async_tcp", "async_udp", "async_http", "ecs", "ecs_file", "structlog"}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// Deprecation warnings of newer Pythons about the libraries' code are
 	// not send errors.
 	cmd := exec.CommandContext(ctx, python, append([]string{"-W", "ignore::DeprecationWarning", filepath.Join(repoRoot, "e2e", "python", "emit.py"),
-		"--tcp-port", fmt.Sprint(tcpPort), "--udp-port", fmt.Sprint(udpPort), "--http-port", fmt.Sprint(httpPort)}, routes...)...)
+		"--tcp-port", fmt.Sprint(tcpPort), "--udp-port", fmt.Sprint(udpPort), "--http-port", fmt.Sprint(httpPort),
+		"--log-file", logFile}, routes...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

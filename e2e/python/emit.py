@@ -26,6 +26,9 @@ Routes:
                   --http-port (plain HTTP)
     ecs           ecs-logging StdlibFormatter on a plain TCP socket, one JSON
                   document per line
+    ecs_file      ecs-logging StdlibFormatter on a logging.FileHandler writing
+                  --log-file (route 3: a log file that Sluice's file input
+                  tails)
     structlog     structlog's JSONRenderer through the standard library, on a
                   plain TCP socket, one JSON document per line; structlog's
                   own keys ("event", "timestamp"), left for Sluice to map
@@ -194,6 +197,18 @@ def route_ecs(host: str, tcp: int, udp: int, http: int) -> None:
     stdlib_route("ecs", h, close)
 
 
+# The file the ecs_file route writes (--log-file).
+LOG_FILE = ""
+
+
+def route_ecs_file(host: str, tcp: int, udp: int, http: int) -> None:
+    import ecs_logging
+
+    h = logging.FileHandler(LOG_FILE, encoding="utf-8")
+    h.setFormatter(ecs_logging.StdlibFormatter())
+    stdlib_route("ecs_file", h, h.close)
+
+
 def route_structlog(host: str, tcp: int, udp: int, http: int) -> None:
     import structlog
 
@@ -246,6 +261,7 @@ ROUTES = {
     "async_udp": route_async_udp,
     "async_http": route_async_http,
     "ecs": route_ecs,
+    "ecs_file": route_ecs_file,
     "structlog": route_structlog,
 }
 
@@ -256,8 +272,13 @@ def main() -> None:
     ap.add_argument("--tcp-port", type=int, required=True)
     ap.add_argument("--udp-port", type=int, required=True)
     ap.add_argument("--http-port", type=int, default=0)
+    ap.add_argument("--log-file", default="", help="the file the ecs_file route writes")
     ap.add_argument("routes", nargs="+", choices=sorted(ROUTES))
     args = ap.parse_args()
+    global LOG_FILE
+    LOG_FILE = args.log_file
+    if "ecs_file" in args.routes and not LOG_FILE:
+        ap.error("the ecs_file route needs --log-file")
     # Handlers print their send errors to stderr (logging.raiseExceptions);
     # the test fails on any output there.
     for route in args.routes:
