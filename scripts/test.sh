@@ -68,6 +68,8 @@ echo "OpenSearch $SLUICE_OPENSEARCH_URL, Elasticsearch $SLUICE_ELASTICSEARCH_URL
 
 step "go test -race (unit, integration and end-to-end)"
 go test -race -count=1 -timeout 20m ./...
+# The fuzzing below needs no search node: free their memory and CPU now.
+stop_searchnodes
 
 step "fuzz targets, briefly"
 scripts/fuzz.sh "${FUZZTIME:-8s}"
