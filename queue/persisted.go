@@ -45,10 +45,6 @@ type Options struct {
 	// CheckpointAcks is queue.checkpoint.acks (1024): after this many
 	// events acknowledged, the checkpoint file is rewritten.
 	CheckpointAcks int
-	// Drain is queue.drain: when set, Pop hands out every queued event
-	// after CloseInput; otherwise it stops at once and the events stay on
-	// disk for the next start.
-	Drain bool
 	// Logger reports recovery and I/O problems.
 	Logger *slog.Logger
 }
@@ -483,7 +479,7 @@ const readChunk = 256 << 10
 
 // Pop fills dst with up to limit events, waiting for the first one and then
 // up to delay for more. It returns an empty batch only once the queue is
-// closed (CloseInput) and, with Drain, empty. Every event carries a
+// closed (CloseInput) and, when draining, empty. Every event carries a
 // delivery tracker; once every event of a Pop (and every event filters
 // made from them) is done, the events are acknowledged and their pages
 // can be freed.
@@ -736,17 +732,17 @@ func (q *Persisted) checkpoint(seq uint64) {
 	}
 }
 
-// CloseInput stops accepting events: Push returns ErrClosed. With Drain,
-// Pop goes on until the queue is empty; otherwise it returns at once and
-// unread events stay on disk.
-func (q *Persisted) CloseInput() {
+// CloseInput stops accepting events: Push returns ErrClosed. With drain
+// (queue.drain), Pop goes on until the queue is empty; otherwise it
+// returns at once and unread events stay on disk for the next start.
+func (q *Persisted) CloseInput(drain bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
 		return
 	}
 	q.closed = true
-	if !q.opt.Drain {
+	if !drain {
 		q.stopped = true
 	}
 	q.wake(&q.data)
@@ -778,7 +774,7 @@ func (q *Persisted) Bytes() int64 {
 // after the last Pop's events are acknowledged (or given up on); events
 // not acknowledged by then are handed out again at the next Open.
 func (q *Persisted) Close() error {
-	q.CloseInput()
+	q.CloseInput(false)
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
 	q.mu.Lock()

@@ -323,7 +323,7 @@ func TestFullQueueBlocksPush(t *testing.T) {
 				}
 			}
 			go func() { done <- q.Push(context.Background(), msgs("blocked", 1)) }()
-			q.CloseInput()
+			q.CloseInput(false)
 			if err := <-done; !errors.Is(err, ErrClosed) {
 				t.Fatalf("blocked push after CloseInput: %v, want ErrClosed", err)
 			}
@@ -347,10 +347,10 @@ func TestOversizedEventInEmptyQueue(t *testing.T) {
 func TestDrain(t *testing.T) {
 	for _, drain := range []bool{false, true} {
 		t.Run(fmt.Sprint("drain=", drain), func(t *testing.T) {
-			q := open(t, Options{Dir: t.TempDir(), Drain: drain})
+			q := open(t, Options{Dir: t.TempDir()})
 			defer q.Close()
 			push(t, q, msgs("a", 5))
-			q.CloseInput()
+			q.CloseInput(drain)
 			got := q.Pop(nil, 100, time.Millisecond)
 			want := 0
 			if drain {
@@ -550,8 +550,7 @@ func TestConcurrentPushPop(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	q.opt.Drain = true
-	q.CloseInput()
+	q.CloseInput(true)
 	rg.Wait()
 	if len(seen) != producers*per {
 		t.Fatalf("saw %d distinct events, want %d", len(seen), producers*per)
