@@ -42,8 +42,8 @@ type Settings struct {
 	// RetryInitial and RetryMax bound the backoff between output retries.
 	RetryInitial, RetryMax time.Duration
 	// Queue chooses and sizes the queue between inputs and workers.
-	Queue QueueSettings
-	Logger                 *slog.Logger
+	Queue  QueueSettings
+	Logger *slog.Logger
 	// Registry defaults to plugin.Default.
 	Registry *plugin.Registry
 }
@@ -116,7 +116,7 @@ type Pipeline struct {
 	filterPrg program
 	outputPrg program
 	instances []*plugin.Instance
-	q         *memQueue         // the memory queue, or
+	q         *memQueue        // the memory queue, or
 	pq        *queue.Persisted // the persisted queue (opened by Run)
 
 	outCtx    context.Context // cancelled by ForceStop: outputs give up
