@@ -166,6 +166,11 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 	p, err := pipeline.New(cfg, pipeline.Settings{
 		ID: set.PipelineID, Workers: set.Workers, BatchSize: set.BatchSize, BatchDelay: set.BatchDelay,
 		ECSCompatibility: set.ECSCompatibility, DataDir: set.PathData, Logger: logger,
+		Queue: pipeline.QueueSettings{
+			Type: set.QueueType, Path: set.PathQueue, PageCapacity: set.QueuePageCapacity,
+			MaxBytes: set.QueueMaxBytes, MaxEvents: set.QueueMaxEvents, CheckpointWrites: set.QueueCheckpointWrites,
+			CheckpointAcks: set.QueueCheckpointAcks, Drain: set.QueueDrain,
+		},
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, formatConfigError(err))
