@@ -107,8 +107,8 @@ output { file { path => %q codec => json_lines } }`, port, out)
 	cutTornLine(t, out)
 
 	p2 := startSluice(t, procOpts{args: args, dir: dir})
-	replay := p2.waitStderr(regexp.MustCompile(`msg="persisted queue opened"`), startTimeout)
 	p2.waitReady()
+	replay := regexp.MustCompile(`.*msg="persisted queue opened".*`).FindString(p2.stderr.String())
 	// Wait until every acknowledged event is in the file.
 	var got map[int64]int
 	deadline = time.Now().Add(60 * time.Second)
