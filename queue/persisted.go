@@ -341,6 +341,16 @@ func (q *Persisted) Push(ctx context.Context, events []*event.Event) error {
 		buf = endRecord(buf, at)
 		ends = append(ends, len(buf))
 	}
+	// The fsync a Push owes (every CheckpointWrites events) happens after
+	// wmu is released, so that other inputs keep writing meanwhile.
+	var syncPage *page
+	defer func() {
+		if syncPage != nil {
+			if err := syncPage.f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+				q.log.Error("fsync of the queue head page failed", "page", syncPage.path, "error", err)
+			}
+		}
+	}()
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
 	start, i := 0, 0
@@ -367,9 +377,7 @@ func (q *Persisted) Push(ctx context.Context, events []*event.Event) error {
 		}
 		q.mu.Unlock()
 		if sync {
-			if err := head.f.Sync(); err != nil {
-				q.log.Error("fsync of the queue head page failed", "page", head.path, "error", err)
-			}
+			syncPage = head
 		}
 		start = ends[i+k-1]
 		i += k
