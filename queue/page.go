@@ -154,7 +154,10 @@ func scanPage(f *os.File) (scanResult, error) {
 	return r, nil
 }
 
-func writeCheckpoint(path string, firstUnacked uint64) error {
+// writeCheckpoint replaces the checkpoint file through a temporary file
+// and a rename, which is atomic against a crash of the process; with
+// durable it is also fsynced (against a crash of the machine).
+func writeCheckpoint(path string, firstUnacked uint64, durable bool) error {
 	b := make([]byte, 0, ckptLen)
 	b = append(b, ckptMagic...)
 	b = append(b, formatVersion, 0, 0, 0)
@@ -169,9 +172,11 @@ func writeCheckpoint(path string, firstUnacked uint64) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+	if durable {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
 	}
 	if err := f.Close(); err != nil {
 		return err

@@ -40,11 +40,22 @@ type Options struct {
 	// no limit).
 	MaxEvents int64
 	// CheckpointWrites is queue.checkpoint.writes (1024): after this many
-	// events written, the head page is fsynced. 1 fsyncs every Push.
+	// events written, the head page is fsynced, in the background (Push
+	// does not wait for it). 1 fsyncs every Push before it returns.
 	CheckpointWrites int
 	// CheckpointAcks is queue.checkpoint.acks (1024): after this many
 	// events acknowledged, the checkpoint file is rewritten.
 	CheckpointAcks int
+	// MemoryEvents bounds the events kept in memory beside the disk
+	// (default 4096): while the workers keep up, they take the pushed
+	// events from memory instead of reading and decoding them back.
+	MemoryEvents int
+	// SpillAfter is how long a Push waits for room in the memory ring
+	// while the workers keep up (default 10ms; negative: never wait).
+	// When the workers are slower than that, events spill to disk only:
+	// Push no longer waits, and workers read the backlog back from disk
+	// until they catch up.
+	SpillAfter time.Duration
 	// Logger reports recovery and I/O problems.
 	Logger *slog.Logger
 }
@@ -62,6 +73,12 @@ func (o *Options) defaults() {
 	if o.CheckpointAcks <= 0 {
 		o.CheckpointAcks = 1024
 	}
+	if o.MemoryEvents <= 0 {
+		o.MemoryEvents = 4096
+	}
+	if o.SpillAfter == 0 {
+		o.SpillAfter = 10 * time.Millisecond
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -77,6 +94,12 @@ type page struct {
 }
 
 func (p *page) end() uint64 { return p.firstSeq + p.count }
+
+type memEntry struct {
+	e   *event.Event
+	pg  *page
+	end int64 // file offset after the event's record
+}
 
 // Persisted is a persisted queue. Push and Pop may be called from many
 // goroutines.
@@ -105,6 +128,17 @@ type Persisted struct {
 	space    chan struct{}
 	data     chan struct{}
 
+	// The memory ring: the events of seqs [memFrom, memFrom+memLen), as
+	// pushed, with where each record ends on disk. Pushes append to it
+	// while memOK (the ring reaches writeSeq and has room); once it
+	// overflowed, readers go to disk until they catch up again.
+	mem     []memEntry
+	memHead int
+	memLen  int
+	memFrom uint64
+	memOK   bool
+	memFree chan struct{} // closed and replaced when readers take from the ring
+
 	// Reader state, under rmu.
 	rp        *page
 	rseq      uint64 // sequence number of the record at rpos
@@ -112,8 +146,14 @@ type Persisted struct {
 	rbufStart int64 // file offset of rbuf[0] in rp
 	rpos      int
 	skipUntil uint64 // records before this seq are already acknowledged
+	fromMem   int64  // events handed out from the ring
+	fromDisk  int64  // events read back from disk
+	spills    int64  // times the ring overflowed (under mu)
 
 	ckMu sync.Mutex // serialises checkpoint writes
+
+	syncReq  chan *page // background fsyncs of the head page
+	syncDone chan struct{}
 }
 
 // Open opens (or creates) the queue in opt.Dir and recovers its state:
@@ -129,7 +169,8 @@ func Open(opt Options) (*Persisted, error) {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	q := &Persisted{opt: opt, log: opt.Logger.With("queue", opt.Dir), done: map[uint64]uint64{},
-		space: make(chan struct{}), data: make(chan struct{})}
+		space: make(chan struct{}), data: make(chan struct{}), mem: make([]memEntry, opt.MemoryEvents),
+		memFree: make(chan struct{})}
 	lock, err := os.OpenFile(filepath.Join(opt.Dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
@@ -143,7 +184,19 @@ func Open(opt Options) (*Persisted, error) {
 		q.closeFiles()
 		return nil, fmt.Errorf("queue %s: %w", opt.Dir, err)
 	}
+	q.syncReq, q.syncDone = make(chan *page, 1), make(chan struct{})
+	go q.syncer()
 	return q, nil
+}
+
+// syncer fsyncs the head page when Push asks for it.
+func (q *Persisted) syncer() {
+	defer close(q.syncDone)
+	for p := range q.syncReq {
+		if err := p.f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+			q.log.Error("fsync of the queue head page failed", "page", p.path, "error", err)
+		}
+	}
 }
 
 func (q *Persisted) ckPath() string { return filepath.Join(q.opt.Dir, "checkpoint") }
@@ -249,7 +302,7 @@ func (q *Persisted) recover() error {
 	q.rp = q.pages[0]
 	q.rseq = q.rp.firstSeq
 	q.rbufStart = pageHeaderLen
-	if err := writeCheckpoint(q.ckPath(), q.acked); err != nil {
+	if err := writeCheckpoint(q.ckPath(), q.acked, true); err != nil {
 		return err
 	}
 	q.log.Info("persisted queue opened", "dir", q.opt.Dir, "pages", len(q.pages), "events_to_replay", replayed,
@@ -353,6 +406,7 @@ func (q *Persisted) Push(ctx context.Context, events []*event.Event) error {
 	}()
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
+	q.waitRing(ctx, len(events))
 	start, i := 0, 0
 	for i < len(ends) {
 		k, err := q.reserve(ctx, buf, start, ends[i:])
@@ -365,6 +419,19 @@ func (q *Persisted) Push(ctx context.Context, events []*event.Event) error {
 		}
 		q.mu.Lock()
 		head := q.pages[len(q.pages)-1]
+		if !q.memOK && q.memLen == 0 && q.writeSeq-q.readSeq <= uint64(len(q.mem)/2) {
+			// The readers are close behind: use the ring again.
+			q.memOK, q.memFrom, q.memHead = true, q.writeSeq, 0
+		}
+		if q.memOK && q.memLen+k <= len(q.mem) && q.memFrom+uint64(q.memLen) == q.writeSeq {
+			for j := i; j < i+k; j++ {
+				q.mem[(q.memHead+q.memLen)%len(q.mem)] = memEntry{e: events[j], pg: head, end: head.size + int64(ends[j]-start)}
+				q.memLen++
+			}
+		} else if q.memOK {
+			q.memOK = false
+			q.spills++
+		}
 		head.size += int64(len(chunk))
 		head.count += uint64(k)
 		q.writeSeq += uint64(k)
@@ -377,12 +444,55 @@ func (q *Persisted) Push(ctx context.Context, events []*event.Event) error {
 		}
 		q.mu.Unlock()
 		if sync {
-			syncPage = head
+			if q.opt.CheckpointWrites == 1 {
+				syncPage = head // fsynced before Push returns
+			} else {
+				select {
+				case q.syncReq <- head:
+				default: // an fsync is already pending; it covers these writes
+				}
+			}
 		}
 		start = ends[i+k-1]
 		i += k
 	}
 	return nil
+}
+
+// waitRing waits, up to SpillAfter, for room for n events in the memory
+// ring while the ring is in use (wmu held). When the time is up, the
+// queue spills: events go to disk only until the readers catch up.
+func (q *Persisted) waitRing(ctx context.Context, n int) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.memOK && q.memLen+n > len(q.mem) {
+		if n > len(q.mem) || q.opt.SpillAfter < 0 || q.closed {
+			q.memOK = false
+			return
+		}
+		if timer == nil {
+			timer = time.NewTimer(q.opt.SpillAfter)
+		}
+		wait := q.memFree
+		q.mu.Unlock()
+		select {
+		case <-wait:
+			q.mu.Lock()
+		case <-timer.C:
+			q.mu.Lock()
+			q.memOK = false
+			return
+		case <-ctx.Done():
+			q.mu.Lock()
+			return
+		}
+	}
 }
 
 // reserve waits until at least one of the records (ending at ends, the
@@ -530,15 +640,28 @@ func (q *Persisted) take(dst []*event.Event, limit int) ([]*event.Event, chan st
 	raw := (*bp)[:0]
 	defer func() { *bp = raw[:0]; bufPool.Put(bp) }()
 	var ends []int
+	// items are the events taken, in sequence order: events from memory,
+	// nil for records from disk (decoded below, outside the locks).
+	var items []*event.Event
 	q.rmu.Lock()
 	seq := q.rseq
 	from := seq
 	var wait chan struct{}
-	for len(dst)+len(ends) < limit {
-		payload, n, err := nextRecord(q.rbuf[q.rpos:])
+	q.mu.Lock()
+	ringAt, ring := q.memFrom, q.memLen > 0
+	q.mu.Unlock()
+	for len(dst)+len(items) < limit {
+		var payload []byte
+		var n int
+		var err error
+		parsed := !ring || seq < ringAt
+		if parsed {
+			// Disk records before the ring (the ring starts at ringAt).
+			payload, n, err = nextRecord(q.rbuf[q.rpos:])
+		}
 		if err != nil {
 			q.skipPage(&seq, err)
-			if len(ends) > 0 {
+			if len(items) > 0 {
 				break
 			}
 			from = seq
@@ -549,23 +672,63 @@ func (q *Persisted) take(dst []*event.Event, limit int) ([]*event.Event, chan st
 			if seq >= q.skipUntil {
 				raw = append(raw, payload...)
 				ends = append(ends, len(raw))
+				items = append(items, nil)
+				q.fromDisk++
 			} else {
 				from++
 			}
 			seq++
 			continue
 		}
-		// Need more bytes: from this page, or the next one.
+		// Need more bytes: from memory, this page, or the next one.
 		q.mu.Lock()
 		if q.stopped || q.shut {
 			q.mu.Unlock()
 			break
+		}
+		// Ring entries the reader already took from disk are dropped.
+		for q.memLen > 0 && q.memFrom < seq {
+			q.mem[q.memHead] = memEntry{}
+			q.memHead = (q.memHead + 1) % len(q.mem)
+			q.memLen--
+			q.memFrom++
+			q.wake(&q.memFree)
+		}
+		ringAt, ring = q.memFrom, q.memLen > 0
+		if q.memLen > 0 && q.memFrom == seq {
+			var last memEntry
+			for q.memLen > 0 && len(dst)+len(items) < limit {
+				last = q.mem[q.memHead]
+				q.mem[q.memHead] = memEntry{}
+				q.memHead = (q.memHead + 1) % len(q.mem)
+				q.memLen--
+				q.memFrom++
+				items = append(items, last.e)
+				q.fromMem++
+				seq++
+			}
+			q.wake(&q.memFree)
+			// The disk reader goes on after the last record taken.
+			q.rp = last.pg
+			q.rbuf, q.rpos, q.rbufStart = q.rbuf[:0], 0, last.end
+			ringAt, ring = q.memFrom, q.memLen > 0
+			q.mu.Unlock()
+			continue
+		}
+		if !parsed {
+			// The ring is gone meanwhile: parse what rbuf holds first.
+			q.mu.Unlock()
+			continue
 		}
 		rp := q.rp
 		fileEnd := q.rbufStart + int64(len(q.rbuf))
 		avail := rp.size - fileEnd
 		isHead := rp == q.pages[len(q.pages)-1]
 		if avail == 0 && isHead {
+			if q.memLen == 0 && seq == q.writeSeq && !q.memOK {
+				// Caught up: pushes may fill the ring again.
+				q.memOK, q.memFrom, q.memHead = true, seq, 0
+			}
 			wait = q.data
 			q.mu.Unlock()
 			break
@@ -574,7 +737,7 @@ func (q *Persisted) take(dst []*event.Event, limit int) ([]*event.Event, chan st
 			if q.rpos != len(q.rbuf) {
 				q.mu.Unlock()
 				q.skipPage(&seq, fmt.Errorf("%w: cut short at the end of the page", errTorn))
-				if len(ends) > 0 {
+				if len(items) > 0 {
 					break
 				}
 				from = seq
@@ -589,7 +752,7 @@ func (q *Persisted) take(dst []*event.Event, limit int) ([]*event.Event, chan st
 					break
 				}
 			}
-			if next.firstSeq > seq && len(ends) > 0 {
+			if next.firstSeq > seq && len(items) > 0 {
 				// A gap left by a recovery truncation (acknowledged at
 				// recovery): a batch covers one contiguous range.
 				q.mu.Unlock()
@@ -619,7 +782,7 @@ func (q *Persisted) take(dst []*event.Event, limit int) ([]*event.Event, chan st
 		q.rbuf = q.rbuf[:rest+got]
 		if err != nil && got < want {
 			q.log.Error("reading the queue failed; retrying", "page", rp.path, "error", err)
-			if len(ends) == 0 {
+			if len(items) == 0 {
 				wait = make(chan struct{})
 				go func() { time.Sleep(100 * time.Millisecond); close(wait) }()
 			}
@@ -632,19 +795,24 @@ func (q *Persisted) take(dst []*event.Event, limit int) ([]*event.Event, chan st
 	q.mu.Unlock()
 	q.rmu.Unlock()
 
-	if len(ends) == 0 {
+	if len(items) == 0 {
 		return dst, wait
 	}
-	tr := &tracker{q: q, from: from, to: from + uint64(len(ends))}
+	tr := &tracker{q: q, from: from, to: from + uint64(len(items))}
 	n := 0
-	start := 0
+	start, next := 0, 0
 	first := len(dst)
-	for _, end := range ends {
-		e, err := DecodeEvent(raw[start:end])
-		start = end
-		if err != nil {
-			q.log.Error("queued event cannot be decoded; dropped", "error", err)
-			continue
+	for _, e := range items {
+		if e == nil {
+			end := ends[next]
+			next++
+			var err error
+			e, err = DecodeEvent(raw[start:end])
+			start = end
+			if err != nil {
+				q.log.Error("queued event cannot be decoded; dropped", "error", err)
+				continue
+			}
 		}
 		dst = append(dst, e)
 		n++
@@ -735,7 +903,7 @@ func (q *Persisted) checkpoint(seq uint64) {
 		return
 	}
 	q.ckSeq = seq
-	if err := writeCheckpoint(q.ckPath(), seq); err != nil {
+	if err := writeCheckpoint(q.ckPath(), seq, false); err != nil {
 		q.log.Error("writing the queue checkpoint failed", "error", err)
 	}
 }
@@ -750,6 +918,7 @@ func (q *Persisted) CloseInput(drain bool) {
 		return
 	}
 	q.closed = true
+	q.wake(&q.memFree)
 	if !drain {
 		q.stopped = true
 	}
@@ -785,6 +954,11 @@ func (q *Persisted) Close() error {
 	q.CloseInput(false)
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
+	if q.syncReq != nil {
+		close(q.syncReq)
+		<-q.syncDone
+		q.syncReq = nil
+	}
 	q.mu.Lock()
 	acked := q.acked
 	var err error
@@ -793,7 +967,7 @@ func (q *Persisted) Close() error {
 	}
 	q.mu.Unlock()
 	q.ckMu.Lock()
-	if cerr := writeCheckpoint(q.ckPath(), acked); cerr != nil && err == nil {
+	if cerr := writeCheckpoint(q.ckPath(), acked, true); cerr != nil && err == nil {
 		err = cerr
 	}
 	q.ckSeq = acked
@@ -805,7 +979,8 @@ func (q *Persisted) Close() error {
 	if err != nil {
 		return fmt.Errorf("queue %s: close: %w", q.opt.Dir, err)
 	}
-	q.log.Info("persisted queue closed", "unacknowledged_events", q.writeSeq-acked)
+	q.log.Info("persisted queue closed", "unacknowledged_events", q.writeSeq-acked,
+		"events_from_memory", q.fromMem, "events_from_disk", q.fromDisk, "spills", q.spills)
 	return nil
 }
 

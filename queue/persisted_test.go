@@ -512,7 +512,14 @@ func TestBadCheckpointReplaysAll(t *testing.T) {
 }
 
 func TestConcurrentPushPop(t *testing.T) {
-	q := open(t, Options{Dir: t.TempDir(), PageCapacity: 8 << 10, MaxBytes: 64 << 10})
+	// A tiny memory ring makes readers switch between memory and disk.
+	for _, mem := range []int{0, 3, 64} {
+		t.Run(fmt.Sprint("memory_events=", mem), func(t *testing.T) { testConcurrentPushPop(t, mem) })
+	}
+}
+
+func testConcurrentPushPop(t *testing.T, mem int) {
+	q := open(t, Options{Dir: t.TempDir(), PageCapacity: 8 << 10, MaxBytes: 64 << 10, MemoryEvents: mem})
 	defer q.Close()
 	const producers, per = 4, 500
 	var wg sync.WaitGroup
@@ -560,6 +567,37 @@ func TestConcurrentPushPop(t *testing.T) {
 			t.Fatalf("%s seen %d times", m, n)
 		}
 	}
+	if q.Unacked() != 0 {
+		t.Fatalf("unacked = %d", q.Unacked())
+	}
+}
+
+// Events come back in the order they were pushed, whether from memory or
+// from disk.
+func TestOrderAcrossMemoryAndDisk(t *testing.T) {
+	for _, mem := range []int{1, 4, 9} {
+		t.Run(fmt.Sprint("memory_events=", mem), func(t *testing.T) { testOrderAcrossMemoryAndDisk(t, mem) })
+	}
+}
+
+func testOrderAcrossMemoryAndDisk(t *testing.T, mem int) {
+	q := open(t, Options{Dir: t.TempDir(), MemoryEvents: mem, PageCapacity: 300, SpillAfter: -1})
+	defer q.Close()
+	var want []string
+	var got []*event.Event
+	for i := 0; i < 30; i++ {
+		evs := msgs(fmt.Sprintf("r%d-", i), i%4+1)
+		want = append(want, messages(evs)...)
+		push(t, q, evs)
+		if i%3 == 0 {
+			got = append(got, q.Pop(nil, 2+i%5, 0)...)
+		}
+	}
+	got = append(got, popAll(t, q)...)
+	if !reflect.DeepEqual(messages(got), want) {
+		t.Fatalf("order:\n got %v\nwant %v", messages(got), want)
+	}
+	ackAll(got)
 	if q.Unacked() != 0 {
 		t.Fatalf("unacked = %d", q.Unacked())
 	}
