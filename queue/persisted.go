@@ -51,7 +51,7 @@ type Options struct {
 	// events from memory instead of reading and decoding them back.
 	MemoryEvents int
 	// SpillAfter is how long a Push waits for room in the memory ring
-	// while the workers keep up (default 10ms; negative: never wait).
+	// while the workers keep up (default 200ms; negative: never wait).
 	// When the workers are slower than that, events spill to disk only:
 	// Push no longer waits, and workers read the backlog back from disk
 	// until they catch up.
@@ -77,7 +77,7 @@ func (o *Options) defaults() {
 		o.MemoryEvents = 4096
 	}
 	if o.SpillAfter == 0 {
-		o.SpillAfter = 10 * time.Millisecond
+		o.SpillAfter = 200 * time.Millisecond
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -152,7 +152,8 @@ type Persisted struct {
 
 	ckMu sync.Mutex // serialises checkpoint writes
 
-	syncReq  chan *page // background fsyncs of the head page
+	syncReq  chan *page    // background fsyncs of the head page
+	ckReq    chan struct{} // background checkpoint writes
 	syncDone chan struct{}
 }
 
@@ -184,17 +185,30 @@ func Open(opt Options) (*Persisted, error) {
 		q.closeFiles()
 		return nil, fmt.Errorf("queue %s: %w", opt.Dir, err)
 	}
-	q.syncReq, q.syncDone = make(chan *page, 1), make(chan struct{})
+	q.syncReq, q.ckReq, q.syncDone = make(chan *page, 1), make(chan struct{}, 1), make(chan struct{})
 	go q.syncer()
 	return q, nil
 }
 
-// syncer fsyncs the head page when Push asks for it.
+// syncer fsyncs the head page when Push asks for it and writes
+// checkpoints when acknowledgements ask for one, off the inputs' and
+// workers' paths.
 func (q *Persisted) syncer() {
 	defer close(q.syncDone)
-	for p := range q.syncReq {
-		if err := p.f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
-			q.log.Error("fsync of the queue head page failed", "page", p.path, "error", err)
+	for {
+		select {
+		case p, ok := <-q.syncReq:
+			if !ok {
+				return
+			}
+			if err := p.f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+				q.log.Error("fsync of the queue head page failed", "page", p.path, "error", err)
+			}
+		case <-q.ckReq:
+			q.mu.Lock()
+			seq := q.acked
+			q.mu.Unlock()
+			q.checkpoint(seq)
 		}
 	}
 }
@@ -864,10 +878,13 @@ func (t *tracker) Done() {
 
 func (q *Persisted) ack(from, to uint64) {
 	q.mu.Lock()
-	ck, write := q.ackLocked(from, to)
+	_, write := q.ackLocked(from, to)
 	q.mu.Unlock()
-	if write {
-		q.checkpoint(ck)
+	if write && q.ckReq != nil {
+		select {
+		case q.ckReq <- struct{}{}:
+		default: // one is pending; it will take the newest watermark
+		}
 	}
 }
 
@@ -954,11 +971,7 @@ func (q *Persisted) Close() error {
 	q.CloseInput(false)
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
-	if q.syncReq != nil {
-		close(q.syncReq)
-		<-q.syncDone
-		q.syncReq = nil
-	}
+	q.stopSyncer()
 	q.mu.Lock()
 	acked := q.acked
 	var err error
@@ -982,6 +995,17 @@ func (q *Persisted) Close() error {
 	q.log.Info("persisted queue closed", "unacknowledged_events", q.writeSeq-acked,
 		"events_from_memory", q.fromMem, "events_from_disk", q.fromDisk, "spills", q.spills)
 	return nil
+}
+
+// stopSyncer stops the background goroutine (wmu held).
+func (q *Persisted) stopSyncer() {
+	if q.syncReq != nil {
+		close(q.syncReq)
+		<-q.syncDone
+		q.mu.Lock()
+		q.syncReq = nil
+		q.mu.Unlock()
+	}
 }
 
 func (q *Persisted) closeFiles() {

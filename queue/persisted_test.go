@@ -56,6 +56,15 @@ func open(t testing.TB, opt Options) *Persisted {
 	return q
 }
 
+// crash leaves the queue as a killed process would: no final checkpoint,
+// no fsync.
+func crash(q *Persisted) {
+	q.wmu.Lock()
+	q.stopSyncer()
+	q.wmu.Unlock()
+	q.closeFiles()
+}
+
 func msgs(prefix string, n int) []*event.Event {
 	out := make([]*event.Event, n)
 	for i := range out {
@@ -193,7 +202,7 @@ func TestReplayUnacked(t *testing.T) {
 		t.Fatalf("unacked = %d, want 6 (first batch still out)", n)
 	}
 	// Crash-like stop: no Close, files left as they are.
-	q.closeFiles()
+	crash(q)
 	q = open(t, Options{Dir: dir, CheckpointAcks: 1})
 	got := popAll(t, q)
 	if want := messages(msgs("a", 6)); !reflect.DeepEqual(messages(got), want) {
@@ -209,7 +218,7 @@ func TestReplayUnacked(t *testing.T) {
 	if n := q.Unacked(); n != 0 {
 		t.Fatalf("unacked = %d, want 0", n)
 	}
-	q.closeFiles()
+	crash(q)
 	q = open(t, Options{Dir: dir})
 	defer q.Close()
 	if got := popAll(t, q); len(got) != 0 {
@@ -461,7 +470,7 @@ func TestTornTailAndCorruptRecords(t *testing.T) {
 			dir := t.TempDir()
 			q := open(t, Options{Dir: dir})
 			push(t, q, msgs("a", 5))
-			q.closeFiles() // crash: no final checkpoint
+			crash(q) // crash: no final checkpoint
 			tc.damage(t, lastPageWithData(t, dir))
 			var logs syncBuf
 			q = open(t, Options{Dir: dir, Logger: testLogger(t, &logs)})
@@ -500,7 +509,7 @@ func TestBadCheckpointReplaysAll(t *testing.T) {
 	q := open(t, Options{Dir: dir, CheckpointAcks: 1})
 	push(t, q, msgs("a", 4))
 	ackAll(q.Pop(nil, 2, 0))
-	q.closeFiles()
+	crash(q)
 	if err := os.WriteFile(filepath.Join(dir, "checkpoint"), []byte("garbage"), 0o644); err != nil {
 		t.Fatal(err)
 	}
