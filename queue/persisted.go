@@ -390,6 +390,15 @@ func (q *Persisted) wake(ch *chan struct{}) {
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
+// putBuf returns a buffer to bufPool unless a huge event made it huge.
+func putBuf(bp *[]byte, b []byte) {
+	if cap(b) > 4<<20 {
+		return
+	}
+	*bp = b[:0]
+	bufPool.Put(bp)
+}
+
 // Push writes events to the queue. It returns once they are written to
 // the head page file (in the operating system's page cache: they survive
 // a crash of the process) and, every CheckpointWrites events, fsynced. It
@@ -398,7 +407,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &
 func (q *Persisted) Push(ctx context.Context, events []*event.Event) error {
 	bp := bufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
-	defer func() { *bp = buf[:0]; bufPool.Put(bp) }()
+	defer func() { putBuf(bp, buf) }()
 	// Records are encoded up front; ends[i] is the end of record i in buf.
 	ends := make([]int, 0, len(events))
 	for _, e := range events {
@@ -536,7 +545,7 @@ func (q *Persisted) reserve(ctx context.Context, buf []byte, start int, ends []i
 			}
 			continue
 		}
-		k, size := 0, int64(0)
+		k := 0
 		for k < len(ends) {
 			next := int64(ends[k] - start)
 			if k > 0 && head.size+next > q.opt.PageCapacity {
@@ -548,10 +557,8 @@ func (q *Persisted) reserve(ctx context.Context, buf []byte, start int, ends []i
 			if q.opt.MaxEvents > 0 && int64(q.writeSeq-q.acked)+int64(k)+1 > q.opt.MaxEvents && !(empty && k == 0) {
 				break
 			}
-			size = next
 			k++
 		}
-		_ = size
 		if k > 0 {
 			return k, nil
 		}
@@ -652,7 +659,7 @@ func (q *Persisted) Pop(dst []*event.Event, limit int, delay time.Duration) []*e
 func (q *Persisted) take(dst []*event.Event, limit int) ([]*event.Event, chan struct{}) {
 	bp := bufPool.Get().(*[]byte)
 	raw := (*bp)[:0]
-	defer func() { *bp = raw[:0]; bufPool.Put(bp) }()
+	defer func() { putBuf(bp, raw) }()
 	var ends []int
 	// items are the events taken, in sequence order: events from memory,
 	// nil for records from disk (decoded below, outside the locks).
