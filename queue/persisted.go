@@ -47,7 +47,7 @@ type Options struct {
 	// events acknowledged, the checkpoint file is rewritten.
 	CheckpointAcks int
 	// MemoryEvents bounds the events kept in memory beside the disk
-	// (default 4096): while the workers keep up, they take the pushed
+	// (default 1024): while the workers keep up, they take the pushed
 	// events from memory instead of reading and decoding them back.
 	MemoryEvents int
 	// SpillAfter is how long a Push waits for room in the memory ring
@@ -74,7 +74,7 @@ func (o *Options) defaults() {
 		o.CheckpointAcks = 1024
 	}
 	if o.MemoryEvents <= 0 {
-		o.MemoryEvents = 4096
+		o.MemoryEvents = 1024
 	}
 	if o.SpillAfter == 0 {
 		o.SpillAfter = 200 * time.Millisecond
