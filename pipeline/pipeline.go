@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/plugin"
+	"github.com/sluicelog/sluice/queue"
 )
 
 // Settings are a pipeline's settings (pipeline.* in sluice.yml).
@@ -39,13 +41,30 @@ type Settings struct {
 	FlushInterval time.Duration
 	// RetryInitial and RetryMax bound the backoff between output retries.
 	RetryInitial, RetryMax time.Duration
-	Logger                 *slog.Logger
+	// Queue chooses and sizes the queue between inputs and workers.
+	Queue  QueueSettings
+	Logger *slog.Logger
 	// Registry defaults to plugin.Default.
 	Registry *plugin.Registry
 	// DeadLetter is the pipeline's dead letter queue (nil: disabled); its
 	// writers reach plugins as plugin.Context.DeadLetter. The caller opens
 	// and closes it.
 	DeadLetter plugin.DeadLetterQueue
+}
+
+// QueueSettings are the queue.* settings.
+type QueueSettings struct {
+	// Type is queue.type: "memory" (default) or "persisted".
+	Type string
+	// Path is path.queue (default <DataDir>/queue); the pipeline's queue
+	// lives in Path/<pipeline id>.
+	Path string
+	// PageCapacity, MaxBytes, MaxEvents, CheckpointWrites, CheckpointAcks
+	// and Drain are the persisted queue's settings (see queue.Options);
+	// zero values take Logstash's defaults.
+	PageCapacity, MaxBytes, MaxEvents int64
+	CheckpointWrites, CheckpointAcks  int
+	Drain                             bool
 }
 
 func (s *Settings) defaults() {
@@ -82,6 +101,12 @@ func (s *Settings) defaults() {
 	if s.Registry == nil {
 		s.Registry = plugin.Default
 	}
+	if s.Queue.Type == "" {
+		s.Queue.Type = "memory"
+	}
+	if s.Queue.Path == "" {
+		s.Queue.Path = filepath.Join(s.DataDir, "queue")
+	}
 }
 
 // Pipeline is a built, runnable pipeline.
@@ -95,7 +120,8 @@ type Pipeline struct {
 	filterPrg program
 	outputPrg program
 	instances []*plugin.Instance
-	q         *memQueue
+	q         *memQueue        // the memory queue, or
+	pq        *queue.Persisted // the persisted queue (opened by Run)
 
 	outCtx    context.Context // cancelled by ForceStop: outputs give up
 	outCancel context.CancelFunc
@@ -115,7 +141,13 @@ func New(cfg *config.Pipeline, set Settings) (*Pipeline, error) {
 	set.defaults()
 	p := &Pipeline{set: set, log: set.Logger.With("pipeline", set.ID), filterPc: map[*runningFilter]int{}, started: make(chan struct{})}
 	p.outCtx, p.outCancel = context.WithCancel(context.Background())
-	p.q = newMemQueue(set.QueueEvents)
+	switch set.Queue.Type {
+	case "memory":
+		p.q = newMemQueue(set.QueueEvents)
+	case "persisted":
+	default:
+		return nil, fmt.Errorf("queue.type: expected memory or persisted, got %q", set.Queue.Type)
+	}
 
 	ids := map[string]config.Pos{}
 	counts := map[string]int{}
@@ -153,7 +185,7 @@ func New(cfg *config.Pipeline, set Settings) (*Pipeline, error) {
 			if !ok {
 				return 0, fmt.Errorf("BUG: %s is not an input", node.Name)
 			}
-			p.inputs = append(p.inputs, &runningInput{inst: in, input: ip, deco: deco, q: p.q})
+			p.inputs = append(p.inputs, &runningInput{inst: in, input: ip, deco: deco, p: p})
 			return len(p.inputs) - 1, nil
 		case plugin.KindFilter:
 			fp, ok := in.Plugin.(plugin.Filter)
@@ -249,7 +281,49 @@ func (p *Pipeline) Stats() Stats {
 	for _, r := range p.inputs {
 		in += r.in.Load()
 	}
-	return Stats{In: in, Filtered: p.filtered.Load(), Out: p.out.Load(), Queued: p.q.len()}
+	return Stats{In: in, Filtered: p.filtered.Load(), Out: p.out.Load(), Queued: p.queued()}
+}
+
+func (p *Pipeline) queued() int {
+	switch {
+	case p.q != nil:
+		return p.q.len()
+	case p.pq != nil:
+		return p.pq.Len()
+	}
+	return 0
+}
+
+// QueueDir returns the directory of the pipeline's persisted queue, or ""
+// with the memory queue.
+func (p *Pipeline) QueueDir() string {
+	if p.set.Queue.Type != "persisted" {
+		return ""
+	}
+	return filepath.Join(p.set.Queue.Path, p.set.ID)
+}
+
+func (p *Pipeline) openQueue() error {
+	if p.set.Queue.Type != "persisted" {
+		return nil
+	}
+	qs := p.set.Queue
+	q, err := queue.Open(queue.Options{
+		Dir: p.QueueDir(), PageCapacity: qs.PageCapacity, MaxBytes: qs.MaxBytes, MaxEvents: qs.MaxEvents,
+		CheckpointWrites: qs.CheckpointWrites, CheckpointAcks: qs.CheckpointAcks, Logger: p.log,
+	})
+	if err != nil {
+		return err
+	}
+	p.pq = q
+	return nil
+}
+
+func (p *Pipeline) pop(dst []*event.Event) []*event.Event {
+	if p.pq != nil {
+		return p.pq.Pop(dst, p.set.BatchSize, p.set.BatchDelay)
+	}
+	return p.q.pop(dst, p.set.BatchSize, p.set.BatchDelay)
 }
 
 // Run runs the pipeline until every input has finished (then the queue is
@@ -263,6 +337,16 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	p.startedAt.Store(&now)
 	finalState := StateTerminated
 	defer func() { p.state.Store(int32(finalState)) }()
+	if err := p.openQueue(); err != nil {
+		return err
+	}
+	if p.pq != nil {
+		defer func() {
+			if err := p.pq.Close(); err != nil {
+				p.log.Error("closing the persisted queue", "error", err)
+			}
+		}()
+	}
 	inCtx, stopInputs := context.WithCancel(ctx)
 	defer stopInputs()
 	for _, in := range p.inputs {
@@ -293,23 +377,31 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	stopFlush := make(chan struct{})
 	go p.periodicFlush(stopFlush, flushDone)
 
-	p.log.Info("pipeline started", "workers", p.set.Workers, "batch_size", p.set.BatchSize,
+	p.log.Info("pipeline started", "queue", p.set.Queue.Type, "workers", p.set.Workers, "batch_size", p.set.BatchSize,
 		"batch_delay", p.set.BatchDelay, "inputs", len(p.inputs), "filters", len(p.filters), "outputs", len(p.outputs))
 	p.state.Store(int32(StateRunning))
 	close(p.started)
 
 	inputsDone := make(chan struct{})
 	go func() { inputs.Wait(); close(inputsDone) }()
+	drain := p.set.Queue.Drain
 	select {
 	case <-inputsDone:
 		p.log.Info("all inputs finished; draining")
 		finalState = StateFinished
+		drain = true
 	case <-ctx.Done():
-		p.log.Info("stopping: inputs closed, draining in-flight events", "queued", p.q.len())
+		p.log.Info("stopping: inputs closed, draining in-flight events", "queued", p.queued())
 		stopInputs()
 		<-inputsDone
 	}
-	p.q.close()
+	if p.pq != nil {
+		// A persisted queue keeps what is not yet read for the next start,
+		// unless queue.drain is set or the inputs ended on their own.
+		p.pq.CloseInput(drain)
+	} else {
+		p.q.close()
+	}
 	workers.Wait()
 	close(stopFlush)
 	<-flushDone
@@ -450,7 +542,7 @@ func (p *Pipeline) newWorkerState() *workerState {
 func (p *Pipeline) worker() {
 	w := p.newWorkerState()
 	for {
-		w.batch = p.q.pop(w.batch[:0], p.set.BatchSize, p.set.BatchDelay)
+		w.batch = p.pop(w.batch[:0])
 		if len(w.batch) == 0 {
 			return
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/plugin"
+	"github.com/sluicelog/sluice/queue"
 )
 
 // The running* types wrap plugins: the common options, counters and
@@ -252,7 +253,7 @@ type runningInput struct {
 	inst  *plugin.Instance
 	input plugin.Input
 	deco  *decorations
-	q     *memQueue
+	p     *Pipeline
 	in    atomic.Int64
 	// pushing is the time Push spends waiting for the queue.
 	pushing busyClock
@@ -263,6 +264,26 @@ var _ plugin.Queue = (*runningInput)(nil)
 // Push decorates events, attaches the delivery tracker and enqueues them.
 func (r *runningInput) Push(ctx context.Context, events []*event.Event, ack func()) error {
 	if len(events) == 0 {
+		if ack != nil {
+			ack()
+		}
+		return nil
+	}
+	if pq := r.p.pq; pq != nil {
+		// Persisted queue: the input's ack fires once the events are
+		// written; the queue tracks delivery to the outputs itself.
+		if r.deco != nil {
+			for _, e := range events {
+				r.deco.apply(e)
+			}
+		}
+		if err := pq.Push(ctx, events); err != nil {
+			if errors.Is(err, queue.ErrClosed) {
+				return errClosed
+			}
+			return err
+		}
+		r.in.Add(int64(len(events)))
 		if ack != nil {
 			ack()
 		}
@@ -282,7 +303,7 @@ func (r *runningInput) Push(ctx context.Context, events []*event.Event, ack func
 	}
 	r.in.Add(int64(len(events)))
 	start := r.pushing.start()
-	err := r.q.push(ctx, events)
+	err := r.p.q.push(ctx, events)
 	r.pushing.stop(start)
 	return err
 }

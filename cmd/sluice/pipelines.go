@@ -17,6 +17,11 @@ func pipelineSettings(set settings.Settings, logger *slog.Logger) pipeline.Setti
 	return pipeline.Settings{
 		ID: set.PipelineID, Workers: set.Workers, BatchSize: set.BatchSize, BatchDelay: set.BatchDelay,
 		ECSCompatibility: set.ECSCompatibility, DataDir: set.PathData, Logger: logger,
+		Queue: pipeline.QueueSettings{
+			Type: set.QueueType, Path: set.PathQueue, PageCapacity: set.QueuePageCapacity,
+			MaxBytes: set.QueueMaxBytes, MaxEvents: set.QueueMaxEvents, CheckpointWrites: set.QueueCheckpointWrites,
+			CheckpointAcks: set.QueueCheckpointAcks, Drain: set.QueueDrain,
+		},
 	}
 }
 

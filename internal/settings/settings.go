@@ -48,6 +48,15 @@ type Settings struct {
 	// config.reload.interval.
 	ReloadAutomatic bool
 	ReloadInterval  time.Duration
+	// Queue settings (queue.*, path.queue).
+	QueueType             string
+	PathQueue             string // "" means <path.data>/queue
+	QueuePageCapacity     int64
+	QueueMaxBytes         int64
+	QueueMaxEvents        int64
+	QueueCheckpointWrites int
+	QueueCheckpointAcks   int
+	QueueDrain            bool
 }
 
 // DeadLetterQueue are the dead letter queue settings.
@@ -94,6 +103,12 @@ func Defaults() Settings {
 		APIHost:        "127.0.0.1",
 		APIPort:        "9600-9700",
 		ReloadInterval: 3 * time.Second,
+
+		QueueType:             "memory",
+		QueuePageCapacity:     64 << 20,
+		QueueMaxBytes:         1 << 30,
+		QueueCheckpointWrites: 1024,
+		QueueCheckpointAcks:   1024,
 	}
 }
 
@@ -161,6 +176,38 @@ func positive(f func(*Settings) *int) func(*Settings, string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
 			return fmt.Errorf("expected a positive integer, got %q", v)
+		}
+		*f(s) = n
+		return nil
+	}
+}
+
+var sizeRE = regexp.MustCompile(`^\s*([0-9]+)\s*([kKmMgGtT]?)(i?)([bB]?)\s*$`)
+
+// byteSize parses Logstash's byte sizes: "64mb", "1024MiB", "1gb", or a
+// plain number of bytes (kb and KiB both mean 1024).
+func byteSize(f func(*Settings) *int64) func(*Settings, string) error {
+	return func(s *Settings, v string) error {
+		m := sizeRE.FindStringSubmatch(v)
+		if m == nil {
+			return fmt.Errorf("expected a byte size such as 64mb or 1gb, got %q", v)
+		}
+		n, err := strconv.ParseInt(m[1], 10, 64)
+		mult := map[string]int64{"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[strings.ToLower(m[2])]
+		if err != nil || n <= 0 || n > (1<<62)/mult {
+			return fmt.Errorf("expected a positive byte size, got %q", v)
+		}
+		*f(s) = n * mult
+		return nil
+	}
+}
+
+// count parses an integer >= 0.
+func count(f func(*Settings) *int64) func(*Settings, string) error {
+	return func(s *Settings, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("expected an integer >= 0 (0: no limit), got %q", v)
 		}
 		*f(s) = n
 		return nil
@@ -239,6 +286,20 @@ var keys = []key{
 		s.ReloadInterval = d
 		return nil
 	}},
+	{"queue.type", oneOf("memory", "persisted")(func(s *Settings) *string { return &s.QueueType })},
+	{"path.queue", str(func(s *Settings) *string { return &s.PathQueue })},
+	{"queue.page_capacity", byteSize(func(s *Settings) *int64 { return &s.QueuePageCapacity })},
+	{"queue.max_bytes", byteSize(func(s *Settings) *int64 { return &s.QueueMaxBytes })},
+	{"queue.max_events", count(func(s *Settings) *int64 { return &s.QueueMaxEvents })},
+	// Logstash's 0 means "no periodic checkpoint": Sluice then fsyncs
+	// (writes) or checkpoints (acks) only at page ends and at shutdown.
+	{"queue.checkpoint.writes", func(s *Settings, v string) error {
+		return intSetting(&s.QueueCheckpointWrites, v)
+	}},
+	{"queue.checkpoint.acks", func(s *Settings, v string) error {
+		return intSetting(&s.QueueCheckpointAcks, v)
+	}},
+	{"queue.drain", boolean(func(s *Settings) *bool { return &s.QueueDrain })},
 }
 
 var portsRE = regexp.MustCompile(`^\s*[0-9]{1,5}\s*(-\s*[0-9]{1,5}\s*)?$`)
@@ -254,13 +315,24 @@ func ports(f func(*Settings) *string) func(*Settings, string) error {
 	}
 }
 
+func intSetting(p *int, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return fmt.Errorf("expected an integer >= 0, got %q", v)
+	}
+	if n == 0 {
+		n = 1 << 30
+	}
+	*p = n
+	return nil
+}
+
 // Logstash keys Sluice accepts but does not act on (yet); using one logs a
 // warning instead of failing, so an existing logstash.yml still loads.
 var ignored = []string{
 	"pipeline.unsafe_shutdown", "pipeline.ordered", "pipeline.plugin_classloaders", "pipeline.separate_logs",
 	"pipeline.buffer.type", "path.logs", "path.plugins", "api.environment", "api.ssl.enabled",
-	"config.debug", "queue.type", "path.queue", "queue.page_capacity", "queue.max_events", "queue.max_bytes",
-	"queue.checkpoint.acks", "queue.checkpoint.writes", "queue.checkpoint.retry", "queue.drain",
+	"config.debug", "queue.checkpoint.retry", "queue.compression",
 	"xpack.monitoring.enabled",
 	"monitoring.enabled", "allow_superuser", "log.format.json.fix_duplicate_message_fields",
 	"pipeline.system", "modules", "cloud.id", "cloud.auth",

@@ -21,7 +21,7 @@ pipeline:
   ecs_compatibility: disabled
 path.data: ${DATA_DIR:/var/lib/sluice}
 log.level: ${LEVEL}
-queue.type: memory
+config.reload.automatic: true
 `
 	s := Defaults()
 	warns, err := s.Load("sluice.yml", []byte(src), env(map[string]string{"LEVEL": "debug"}))
@@ -34,8 +34,43 @@ queue.type: memory
 	if s.ECSCompatibility != "disabled" || s.PathData != "/var/lib/sluice" || s.LogLevel != "debug" {
 		t.Errorf("ecs/path.data/log.level = %q/%q/%q", s.ECSCompatibility, s.PathData, s.LogLevel)
 	}
-	if len(warns) != 1 || warns[0].Line != 11 || !strings.Contains(warns[0].Msg, "queue.type") {
-		t.Errorf("warnings = %+v, want one for queue.type on line 11", warns)
+	if len(warns) != 1 || warns[0].Line != 11 || !strings.Contains(warns[0].Msg, "config.reload.automatic") {
+		t.Errorf("warnings = %+v, want one for config.reload.automatic on line 11", warns)
+	}
+}
+
+func TestQueueSettings(t *testing.T) {
+	src := `
+queue:
+  type: persisted
+  page_capacity: 16mb
+  max_bytes: 2gb
+  max_events: 5000
+  checkpoint.writes: 1
+  checkpoint.acks: 0
+  drain: true
+path.queue: /var/lib/sluice/q
+`
+	s := Defaults()
+	warns, err := s.Load("sluice.yml", []byte(src), env(nil))
+	if err != nil || len(warns) != 0 {
+		t.Fatalf("err = %v, warnings = %+v", err, warns)
+	}
+	if s.QueueType != "persisted" || s.QueuePageCapacity != 16<<20 || s.QueueMaxBytes != 2<<30 ||
+		s.QueueMaxEvents != 5000 || s.QueueCheckpointWrites != 1 || s.QueueCheckpointAcks != 1<<30 ||
+		!s.QueueDrain || s.PathQueue != "/var/lib/sluice/q" {
+		t.Errorf("queue settings = %+v", s)
+	}
+	d := Defaults()
+	if d.QueueType != "memory" || d.QueuePageCapacity != 64<<20 || d.QueueMaxBytes != 1<<30 ||
+		d.QueueCheckpointWrites != 1024 || d.QueueCheckpointAcks != 1024 {
+		t.Errorf("defaults = %+v", d)
+	}
+	for _, bad := range []string{"queue.type: disk", "queue.max_bytes: lots", "queue.page_capacity: 0", "queue.max_events: -1"} {
+		s := Defaults()
+		if _, err := s.Load("sluice.yml", []byte(bad), env(nil)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
 	}
 }
 
