@@ -21,7 +21,7 @@ pipeline:
   ecs_compatibility: disabled
 path.data: ${DATA_DIR:/var/lib/sluice}
 log.level: ${LEVEL}
-config.reload.automatic: true
+queue.checkpoint.retry: true
 `
 	s := Defaults()
 	warns, err := s.Load("sluice.yml", []byte(src), env(map[string]string{"LEVEL": "debug"}))
@@ -34,8 +34,8 @@ config.reload.automatic: true
 	if s.ECSCompatibility != "disabled" || s.PathData != "/var/lib/sluice" || s.LogLevel != "debug" {
 		t.Errorf("ecs/path.data/log.level = %q/%q/%q", s.ECSCompatibility, s.PathData, s.LogLevel)
 	}
-	if len(warns) != 1 || warns[0].Line != 11 || !strings.Contains(warns[0].Msg, "config.reload.automatic") {
-		t.Errorf("warnings = %+v, want one for config.reload.automatic on line 11", warns)
+	if len(warns) != 1 || warns[0].Line != 11 || !strings.Contains(warns[0].Msg, "queue.checkpoint.retry") {
+		t.Errorf("warnings = %+v, want one for queue.checkpoint.retry on line 11", warns)
 	}
 }
 
