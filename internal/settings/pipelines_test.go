@@ -15,7 +15,8 @@ func TestParsePipelines(t *testing.T) {
   pipeline.workers: 3
   pipeline.batch.size: 500
   pipeline.batch.delay: 10
-  queue.type: memory
+  queue.type: persisted
+  queue.checkpoint.retry: true
 - pipeline:
     id: ${SYS_ID:syslog}
     ecs_compatibility: disabled
@@ -37,8 +38,11 @@ func TestParsePipelines(t *testing.T) {
 	if sys.PipelineID != "syslog" || sys.ConfigString == "" || sys.Workers != 2 || sys.ECSCompatibility != "disabled" || sys.PathData != "/data" {
 		t.Errorf("syslog = %+v: want its own id and ECS, the node's workers and path.data", sys)
 	}
-	if len(warns) != 1 || warns[0].Line != 7 {
-		t.Errorf("warnings %+v, want queue.type (not supported yet) on line 7", warns)
+	if web.QueueType != "persisted" || sys.QueueType != "memory" {
+		t.Errorf("queue.type = %q / %q, want persisted for web only", web.QueueType, sys.QueueType)
+	}
+	if len(warns) != 1 || warns[0].Line != 8 {
+		t.Errorf("warnings %+v, want queue.checkpoint.retry (not supported yet) on line 8", warns)
 	}
 }
 
