@@ -114,8 +114,18 @@ func (p *Pipeline) Metrics() Metrics {
 		m.Outputs = append(m.Outputs, PluginMetrics{ID: o.inst.Context.ID, Name: o.inst.Spec.Name,
 			In: o.in.Load(), Out: o.out.Load(), Duration: time.Duration(o.nanos.Load())})
 	}
-	if qs, ok := any(p.q).(queueStatser); ok {
-		m.Queue = qs.Stats()
+	switch {
+	case p.q != nil:
+		m.Queue = p.q.Stats()
+	default:
+		m.Queue = QueueStats{Type: "persisted", MaxBytes: p.set.Queue.MaxBytes, MaxEvents: p.set.Queue.MaxEvents}
+		if m.Queue.MaxBytes <= 0 {
+			m.Queue.MaxBytes = 1 << 30 // queue.Options' default
+		}
+		if pq := p.pqMon.Load(); pq != nil {
+			m.Queue.Events = int64(pq.Len())
+			m.Queue.Bytes = pq.Bytes()
+		}
 	}
 	return m
 }

@@ -122,6 +122,8 @@ type Pipeline struct {
 	instances []*plugin.Instance
 	q         *memQueue        // the memory queue, or
 	pq        *queue.Persisted // the persisted queue (opened by Run)
+	// pqMon is pq for readers on other goroutines (monitoring).
+	pqMon atomic.Pointer[queue.Persisted]
 
 	outCtx    context.Context // cancelled by ForceStop: outputs give up
 	outCancel context.CancelFunc
@@ -288,8 +290,9 @@ func (p *Pipeline) queued() int {
 	switch {
 	case p.q != nil:
 		return p.q.len()
-	case p.pq != nil:
-		return p.pq.Len()
+	}
+	if pq := p.pqMon.Load(); pq != nil {
+		return pq.Len()
 	}
 	return 0
 }
@@ -316,6 +319,7 @@ func (p *Pipeline) openQueue() error {
 		return err
 	}
 	p.pq = q
+	p.pqMon.Store(q)
 	return nil
 }
 

@@ -277,7 +277,10 @@ func (r *runningInput) Push(ctx context.Context, events []*event.Event, ack func
 				r.deco.apply(e)
 			}
 		}
-		if err := pq.Push(ctx, events); err != nil {
+		start := r.pushing.start()
+		err := pq.Push(ctx, events)
+		r.pushing.stop(start)
+		if err != nil {
 			if errors.Is(err, queue.ErrClosed) {
 				return errClosed
 			}

@@ -531,3 +531,46 @@ func TestDeadLetterQueueStats(t *testing.T) {
 		t.Errorf("a pipeline without a DLQ reports one: %+v", st.Pipelines["without"].DeadLetterQueue)
 	}
 }
+
+// A persisted queue is reported as such, with its size on disk, while
+// the pipeline runs (and Metrics does not race with Run opening it).
+func TestPersistedQueueStats(t *testing.T) {
+	cfg, err := config.ParseOptions{}.Parse("test", []byte(`input { generator { count => 0 } } output { null { } }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pipeline.New(cfg, pipeline.Settings{ID: "pq", Workers: 1, Logger: quiet(),
+		Queue: pipeline.QueueSettings{Type: "persisted", Path: t.TempDir(), MaxBytes: 64 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := testMonitor(p)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	var st struct {
+		Pipelines map[string]struct {
+			Queue struct {
+				Type             string
+				QueueSizeInBytes int64 `json:"queue_size_in_bytes"`
+				MaxQueueSize     int64 `json:"max_queue_size_in_bytes"`
+			}
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if err := json.Unmarshal(get(t, m.Handler(), "/_node/stats/pipelines", 200), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Pipelines["pq"].Queue.QueueSizeInBytes > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	q := st.Pipelines["pq"].Queue
+	if q.Type != "persisted" || q.QueueSizeInBytes <= 0 || q.MaxQueueSize != 64<<20 {
+		t.Errorf("queue = %+v, want persisted with its bytes and max 64 MiB", q)
+	}
+}
