@@ -214,7 +214,7 @@ func TestErrors(t *testing.T) {
 		{"unknown parser", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - container: ~\noutput.console: {}\n", []string{"container parser is not supported"}},
 		{"field twice", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    fields:\n      app.env: prod\n      app:\n        env: dev\noutput.console: {}\n",
 			[]string{"fb.yml:8:9:", "field fields.app.env is given twice (first on line 6)"}},
-				{"yaml syntax", "filebeat.inputs:\n  - type: filestream\n   id: a\n", []string{"fb.yml:1:1: YAML: did not find expected '-' indicator"}},
+		{"yaml syntax", "filebeat.inputs:\n  - type: filestream\n   id: a\n", []string{"fb.yml:1:1: YAML: did not find expected '-' indicator"}},
 		{"not a mapping", "- a\n- b\n", []string{"must be a mapping"}},
 		{"empty", "", []string{"is empty"}},
 		{"set twice", minimal + "output.console.codec.json.pretty: true\noutput:\n  console:\n    codec.json.pretty: false\n", []string{"set twice"}},
