@@ -4,7 +4,7 @@ BIN     := bin/sluice
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build run test test-go fuzz e2e bench docs check-docs clean
+.PHONY: build run test test-go fuzz faults e2e bench docs check-docs clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/sluice
@@ -20,6 +20,11 @@ test:
 
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
+
+# The fault suite alone (its tests also run in `make test`): one line per
+# scenario, "sent N, received N, lost 0, duplicated D".
+faults:
+	scripts/faults.sh
 
 e2e:
 	scripts/pyenv.sh && go test -race -count=1 ./e2e

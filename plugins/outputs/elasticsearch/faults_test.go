@@ -330,9 +330,11 @@ func TestNodeDownThirtySecondsMidStream(t *testing.T) {
 	for err := range errs {
 		t.Fatalf("Write: %v", err)
 	}
-	if got := n.count(idx); got != total {
+	got := n.count(idx)
+	if got != total {
 		t.Fatalf("%d documents after the outage, want %d", got, total)
 	}
+	t.Logf("node stopped for %s mid-stream: sent %d, received %d, lost 0, duplicated 0 (document_id)", outage, total, got)
 	st := o.Stats()
 	t.Logf("indexed %d items (%d retried item sends, %d requests)", st.Indexed.Load(), st.Retried.Load(), st.Requests.Load())
 	if st.Retried.Load() == 0 {
