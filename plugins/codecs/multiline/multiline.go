@@ -8,9 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -191,36 +188,7 @@ func (c *Codec) Init(ctx *plugin.Context) error {
 }
 
 func loadPatternsDirs(dirs []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, dir := range dirs {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return nil, fmt.Errorf("patterns_dir: %w", err)
-		}
-		names := make([]string, 0, len(entries))
-		for _, e := range entries {
-			if !e.IsDir() {
-				names = append(names, e.Name())
-			}
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			path := filepath.Join(dir, name)
-			fh, err := os.Open(path)
-			if err != nil {
-				return nil, fmt.Errorf("patterns_dir: %w", err)
-			}
-			defs, err := grokengine.ParseDefinitions(fh)
-			fh.Close()
-			if err != nil {
-				return nil, fmt.Errorf("patterns file %s: %w", path, err)
-			}
-			for k, v := range defs {
-				out[k] = v
-			}
-		}
-	}
-	return out, nil
+	return grokengine.LoadPatternsDirs(dirs, "*")
 }
 
 // NewDecoder returns a decoder for one stream.

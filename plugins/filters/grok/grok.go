@@ -6,9 +6,6 @@ import (
 	_ "embed"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"time"
 
@@ -258,39 +255,7 @@ func (f *Filter) compile(expr string, defs grokengine.Definitions, overwrite map
 }
 
 func (f *Filter) loadPatternsDirs() (map[string]string, error) {
-	out := map[string]string{}
-	for _, dir := range f.PatternsDir {
-		glob := f.PatternsFilesGlob
-		if glob == "" {
-			glob = "*"
-		}
-		paths, err := filepath.Glob(filepath.Join(dir, glob))
-		if err != nil {
-			return nil, fmt.Errorf("patterns_files_glob %q: %w", glob, err)
-		}
-		if _, err := os.Stat(dir); err != nil {
-			return nil, fmt.Errorf("patterns_dir: %w", err)
-		}
-		sort.Strings(paths)
-		for _, path := range paths {
-			if st, err := os.Stat(path); err != nil || st.IsDir() {
-				continue
-			}
-			fh, err := os.Open(path)
-			if err != nil {
-				return nil, fmt.Errorf("patterns_dir: %w", err)
-			}
-			defs, err := grokengine.ParseDefinitions(fh)
-			fh.Close()
-			if err != nil {
-				return nil, fmt.Errorf("patterns file %s: %w", path, err)
-			}
-			for k, v := range defs {
-				out[k] = v
-			}
-		}
-	}
-	return out, nil
+	return grokengine.LoadPatternsDirs(f.PatternsDir, f.PatternsFilesGlob)
 }
 
 // Filter matches the configured fields; it returns false when nothing
