@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -198,12 +197,10 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 	}
 	logger.Debug("pipelines ready", "startup", time.Since(start))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var forced atomic.Bool
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
+	ctx, stopSignals := stopOnSignals(logger,
+		"signal received: stopping inputs and draining in-flight events (send it again to exit at once)",
+		"second signal: exiting now; undelivered events are not acknowledged", a.ForceStop)
+	defer stopSignals()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -213,24 +210,8 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 			a.RequestReload()
 		}
 	}()
-	go func() {
-		sig, ok := <-sigs
-		if !ok {
-			return
-		}
-		logger.Info("signal received: stopping inputs and draining in-flight events (send it again to exit at once)", "signal", sig.String())
-		cancel()
-		sig = <-sigs
-		logger.Warn("second signal: exiting now; undelivered events are not acknowledged", "signal", sig.String())
-		forced.Store(true)
-		a.ForceStop()
-		os.Exit(1)
-	}()
 	if err := a.Run(ctx); err != nil {
 		logger.Error("pipeline failed", "error", err)
-		return 1
-	}
-	if forced.Load() {
 		return 1
 	}
 	return 0

@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
-	"sync/atomic"
-	"syscall"
 
 	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/config/filebeat"
@@ -95,31 +91,13 @@ func ship(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var forced atomic.Bool
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		sig, ok := <-sigs
-		if !ok {
-			return
-		}
-		logger.Info("signal received: stopping; unacknowledged lines are read again at the next start (send it again to exit at once)", "signal", sig.String())
-		cancel()
-		sig = <-sigs
-		logger.Warn("second signal: exiting now", "signal", sig.String())
-		forced.Store(true)
-		p.ForceStop()
-		os.Exit(1)
-	}()
+	ctx, stopSignals := stopOnSignals(logger,
+		"signal received: stopping; unacknowledged lines are read again at the next start (send it again to exit at once)",
+		"second signal: exiting now", p.ForceStop)
+	defer stopSignals()
 	logger.Info("sluice ship starting", "config", *cfgPath, "path.data", dir)
 	if err := p.Run(ctx); err != nil {
 		logger.Error("pipeline failed", "error", err)
-		return 1
-	}
-	if forced.Load() {
 		return 1
 	}
 	return 0
