@@ -185,6 +185,13 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		}
 	}
 	a := agent.New(agent.Options{Load: load, Automatic: set.ReloadAutomatic, Interval: set.ReloadInterval, Logger: logger, Observer: obs})
+	// Signals are handled from before the pipelines start: a SIGTERM that
+	// arrives while they start (or right after "pipeline started") stops
+	// them cleanly instead of killing the process.
+	ctx, stopSignals := stopOnSignals(logger,
+		"signal received: stopping inputs and draining in-flight events (send it again to exit at once)",
+		"second signal: exiting now; undelivered events are not acknowledged", a.ForceStop)
+	defer stopSignals()
 	start := time.Now()
 	if err := a.Start(); err != nil {
 		var se *agent.StartError
@@ -197,10 +204,6 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 	}
 	logger.Debug("pipelines ready", "startup", time.Since(start))
 
-	ctx, stopSignals := stopOnSignals(logger,
-		"signal received: stopping inputs and draining in-flight events (send it again to exit at once)",
-		"second signal: exiting now; undelivered events are not acknowledged", a.ForceStop)
-	defer stopSignals()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
