@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -87,6 +88,9 @@ output { file { path => %s codec => json_lines } }`, port, confString(t, out))
 			}
 		}
 	}()
+	var stopOnce sync.Once
+	stopTopUp := func() { stopOnce.Do(func() { close(topUp); <-toppedUp }) }
+	defer stopTopUp() // before bf.Close, when the test fails early
 	// The acknowledged count settles once nothing more can be freed.
 	held, since := s.ackedCount(), time.Now()
 	waitUntil(t, 30*time.Second, "the sender to be held back", func() bool {
@@ -113,10 +117,10 @@ output { file { path => %s codec => json_lines } }`, port, confString(t, out))
 	}
 
 	// Freeze sluice and check the disk: valid pages, and every
-	// acknowledged event safe.
-	// A failed write is cut back right after it failed: a freeze in
-	// between sees its partial record at the end of the head page, so a
-	// cut-short tail is checked again after letting sluice run a moment.
+	// acknowledged event safe. A failed write is cut back right after it
+	// failed: a freeze in between sees its partial record at the end of
+	// the head page, so a cut-short tail is checked again after letting
+	// sluice run a moment.
 	var onDisk, inFile map[int64]int
 	var pages int
 	for try := 1; ; try++ {
@@ -147,8 +151,7 @@ output { file { path => %s codec => json_lines } }`, port, confString(t, out))
 		held, pages, len(onDisk), len(inFile))
 
 	// Free the space: the writes succeed again, the rest flows.
-	close(topUp)
-	<-toppedUp
+	stopTopUp()
 	// (An open file's blocks are freed only once it is closed.)
 	if err := errors.Join(bf.Close(), os.Remove(ballast)); err != nil {
 		t.Fatal(err)
