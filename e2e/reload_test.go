@@ -25,6 +25,7 @@ type beatsSender struct {
 	addr  string
 	n     int
 	batch int
+	pad   string // added to every event as "pad" (to make events bigger)
 
 	mu    sync.Mutex
 	acked int
@@ -61,7 +62,11 @@ func (s *beatsSender) run(stop <-chan struct{}) error {
 		end := min(next+s.batch, s.n)
 		docs := make([]any, 0, end-next)
 		for i := next; i < end; i++ {
-			docs = append(docs, map[string]any{"message": "event " + strconv.Itoa(i), "seq": i})
+			doc := map[string]any{"message": "event " + strconv.Itoa(i), "seq": i}
+			if s.pad != "" {
+				doc["pad"] = s.pad
+			}
+			docs = append(docs, doc)
 		}
 		n, err := cl.Send(docs)
 		s.mu.Lock()
