@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"strconv"
@@ -17,6 +19,25 @@ import (
 // freePort returns a loopback port that was free a moment ago for the
 // network ("tcp" or "udp"). The tiny window before sluice binds it is
 // acceptable: the kernel hands out ephemeral ports round-robin.
+// freePortOutsideEphemeral returns a free tcp port below Linux's ephemeral
+// range (32768–60999). A test whose sluice releases and binds its port
+// again (a reload) needs one: a port from the ephemeral range can be taken
+// in between as the source port of any outgoing connection on the machine.
+func freePortOutsideEphemeral(t testing.TB) int {
+	t.Helper()
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port
+	}
+	t.Fatal("no free tcp port in 20000-31999")
+	return 0
+}
+
 func freePort(t testing.TB, network string) int {
 	t.Helper()
 	switch network {

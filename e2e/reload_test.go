@@ -131,7 +131,7 @@ func TestReloadUnderLoad(t *testing.T) {
 		t.Run(layout, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			port := freePort(t, "tcp")
+			port := freePortOutsideEphemeral(t)
 			out := filepath.Join(dir, "out.json")
 			work := filepath.Join(dir, "work.conf")
 			beats := `beats { host => "127.0.0.1" port => ` + strconv.Itoa(port) + ` }`
