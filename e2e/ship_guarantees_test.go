@@ -150,3 +150,162 @@ func procStatusKB(t testing.TB, pid int, key string) int64 {
 	t.Fatalf("no %s in /proc/%d/status", key, pid)
 	return 0
 }
+
+// TestShipBackpressure: `sluice ship` sends a file to `sluice serve`,
+// which then stops. While it is down a large file (200 MB) waits: the
+// shipper holds a bounded amount in memory, logs its retries with the
+// next delay (1 s doubling with jitter, Filebeat's defaults), and is
+// restarted once (the registry must resume after the lines already
+// acknowledged). Once the server is back every line arrives exactly once.
+func TestShipBackpressure(t *testing.T) {
+	const (
+		first   = 1000      // lines shipped before the server goes down
+		total   = 1_000_000 // 200 MB in all
+		lineLen = 200
+		// maxRSS bounds the shipper's peak RSS while the server is down:
+		// far below the file's size (measured: about 30 MiB).
+		maxRSS = 100 << 20
+	)
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "app.log")
+	line := func(b []byte, i int) []byte {
+		b = fmt.Appendf(b, "seq=%08d ", i)
+		for len(b)%lineLen != lineLen-1 {
+			b = append(b, 'x')
+		}
+		return append(b, '\n')
+	}
+	appendLines := func(from, to int) {
+		f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 0, 1<<20)
+		for i := from; i < to; i++ {
+			buf = line(buf, i)
+			if len(buf) > 1<<20-lineLen {
+				if _, err := f.Write(buf); err != nil {
+					t.Fatal(err)
+				}
+				buf = buf[:0]
+			}
+		}
+		if _, err := f.Write(buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendLines(0, first)
+
+	port := freePort(t, "tcp")
+	outs := []string{filepath.Join(dir, "received-1.txt"), filepath.Join(dir, "received-2.txt")}
+	serverConf := func(out string) string {
+		return fmt.Sprintf(`input { beats { host => "127.0.0.1" port => %d } }
+			output { file { path => %s codec => line { format => "%%{message}" } } }`, port, confString(t, out))
+	}
+	received := func() int64 {
+		var n int64
+		for _, out := range outs {
+			if st, err := os.Stat(out); err == nil {
+				n += st.Size()
+			}
+		}
+		return n
+	}
+	shipCfg := writeFile(t, filepath.Join(dir, "shipper.yml"), fmt.Sprintf(`
+filebeat.inputs:
+  - type: filestream
+    id: app
+    paths: [%q]
+    prospector.scanner.check_interval: 200ms
+output.logstash:
+  hosts: ["127.0.0.1:%d"]
+path.data: %q
+`, logPath, port, filepath.Join(dir, "ship-data")))
+	startShip := func() *proc {
+		return startSluice(t, procOpts{args: []string{"ship", "-c", shipCfg}, bin: sluicePlainBin, dir: dir})
+	}
+
+	srv := startSluice(t, procOpts{args: []string{"serve", "-e", serverConf(outs[0])}, bin: sluicePlainBin})
+	srv.waitReady()
+	ship := startShip()
+	waitUntil(t, 30*time.Second, "the first lines at the server", func() bool { return received() >= first*lineLen })
+	srv.stop()
+
+	// The server is down; the large file waits.
+	appendLines(first, total)
+	retryRE := regexp.MustCompile(`connection to host failed.*retry_in=`)
+	ship.waitFor(ship.stderr, "three retries", 30*time.Second, func(s string) (string, bool) {
+		return "", len(retryRE.FindAllStringIndex(s, -1)) >= 3
+	})
+	var delays []time.Duration
+	for _, l := range strings.Split(ship.stderr.String(), "\n") {
+		if retryRE.MatchString(l) {
+			d, err := time.ParseDuration(logAttr(l, "retry_in"))
+			if err != nil {
+				t.Fatalf("retry_in in %q: %v", l, err)
+			}
+			delays = append(delays, d)
+		}
+	}
+	// The nth failure waits between half and all of 1 s·2ⁿ⁻¹, at most
+	// 60 s. Several workers may fail at once, each counting a failure, so
+	// the ith logged delay belongs to the ith failure or a later one.
+	for i, d := range delays {
+		lo := min(time.Second<<min(i, 7), 60*time.Second) / 2
+		if d < lo || d > 60*time.Second {
+			t.Errorf("retry %d waits %v, want within [%v, 60s] (all: %v)", i+1, d, lo, delays)
+		}
+	}
+	hwm := procStatusKB(t, ship.pid(), "VmHWM") << 10
+	t.Logf("server down: retries in %v; shipper peak RSS %.1f MiB", delays, float64(hwm)/(1<<20))
+	if hwm > maxRSS {
+		t.Errorf("shipper peak RSS %d MiB while the server is down, want at most %d MiB", hwm>>20, maxRSS>>20)
+	}
+
+	// A restart while the server is down: the registry holds the first
+	// lines' offset; the shipper must resume there.
+	ship.stop()
+	ship = startShip()
+	ship.waitFor(ship.stderr, "a retry after the restart", 30*time.Second, func(s string) (string, bool) {
+		return "", retryRE.MatchString(s)
+	})
+	hwm = procStatusKB(t, ship.pid(), "VmHWM") << 10
+	if hwm > maxRSS {
+		t.Errorf("restarted shipper's peak RSS %d MiB while the server is down, want at most %d MiB", hwm>>20, maxRSS>>20)
+	}
+
+	srv = startSluice(t, procOpts{args: []string{"serve", "-e", serverConf(outs[1])}, bin: sluicePlainBin})
+	srv.waitReady()
+	want := int64(total * lineLen)
+	waitUntil(t, 180*time.Second, "every line at the server", func() bool { return received() >= want })
+	ship.stop()
+	srv.stop()
+	if got := received(); got != want {
+		t.Errorf("the server received %d bytes, want %d", got, want)
+	}
+	seen := make([]uint8, total)
+	for _, out := range outs {
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for l := range strings.SplitSeq(string(b), "\n") {
+			if l == "" {
+				continue
+			}
+			var i int
+			if _, err := fmt.Sscanf(l, "seq=%08d ", &i); err != nil || i < 0 || i >= total || len(l) != lineLen-1 {
+				t.Fatalf("unexpected line %.40q…", l)
+			}
+			seen[i]++
+		}
+	}
+	for i, c := range seen {
+		if c != 1 {
+			t.Fatalf("line %d arrived %d times, want once", i, c)
+		}
+	}
+}
