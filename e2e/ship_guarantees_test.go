@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -240,24 +241,38 @@ path.data: %q
 	ship.waitFor(ship.stderr, "three retries", 30*time.Second, func(s string) (string, bool) {
 		return "", len(retryRE.FindAllStringIndex(s, -1)) >= 3
 	})
+	// Each round of failures waits between half and all of 1 s·2ⁿ⁻¹ (n:
+	// the host's consecutive failures), at most 60 s; a further failure in
+	// the same round (another worker) reports the rest of that wait.
 	var delays []time.Duration
+	last := 0
 	for _, l := range strings.Split(ship.stderr.String(), "\n") {
-		if retryRE.MatchString(l) {
-			d, err := time.ParseDuration(logAttr(l, "retry_in"))
-			if err != nil {
-				t.Fatalf("retry_in in %q: %v", l, err)
-			}
+		if !retryRE.MatchString(l) {
+			continue
+		}
+		d, err := time.ParseDuration(logAttr(l, "retry_in"))
+		if err != nil {
+			t.Fatalf("retry_in in %q: %v", l, err)
+		}
+		n, err := strconv.Atoi(logAttr(l, "failures"))
+		if err != nil {
+			t.Fatalf("failures in %q: %v", l, err)
+		}
+		full := min(time.Second<<min(n-1, 7), 60*time.Second)
+		switch {
+		case n == last+1:
 			delays = append(delays, d)
+			if d < full/2 || d > full {
+				t.Errorf("failure %d waits %v, want within [%v, %v]", n, d, full/2, full)
+			}
+		case n == last:
+			if d > full {
+				t.Errorf("failure %d (same round) waits %v, want at most %v", n, d, full)
+			}
+		default:
+			t.Errorf("failure count went from %d to %d: %q", last, n, l)
 		}
-	}
-	// The nth failure waits between half and all of 1 s·2ⁿ⁻¹, at most
-	// 60 s. Several workers may fail at once, each counting a failure, so
-	// the ith logged delay belongs to the ith failure or a later one.
-	for i, d := range delays {
-		lo := min(time.Second<<min(i, 7), 60*time.Second) / 2
-		if d < lo || d > 60*time.Second {
-			t.Errorf("retry %d waits %v, want within [%v, 60s] (all: %v)", i+1, d, lo, delays)
-		}
+		last = n
 	}
 	hwm := procStatusKB(t, ship.pid(), "VmHWM") << 10
 	t.Logf("server down: retries in %v; shipper peak RSS %.1f MiB", delays, float64(hwm)/(1<<20))
