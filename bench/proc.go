@@ -49,12 +49,18 @@ func startSluice(e *env, dir, config string, extraEnv []string) (*proc, error) {
 // startSluiceStdin is startSluice with the process's standard input read
 // from stdin (nil: none).
 func startSluiceStdin(e *env, dir, config string, extraEnv []string, stdin io.Reader) (*proc, error) {
-	bin := e.bin
 	path := filepath.Join(dir, "pipeline.conf")
 	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
 		return nil, fmt.Errorf("write config: %w", err)
 	}
 	args := append([]string{"serve", "-f", path, "--log.format", "json", "--path.data", filepath.Join(dir, "data")}, e.sluiceArgs...)
+	return startSluiceArgs(e, dir, args, extraEnv, stdin)
+}
+
+// startSluiceArgs starts the binary in dir with args (which must include
+// --log.format json).
+func startSluiceArgs(e *env, dir string, args, extraEnv []string, stdin io.Reader) (*proc, error) {
+	bin := e.bin
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Stdin = stdin
@@ -202,6 +208,7 @@ type logFollower struct {
 	lines    []string // the last lines, for error reports
 	stop     *counters
 	errs     []string // WARN and ERROR messages
+	monitor  string   // the monitoring API's base URL
 	started  time.Time
 	startedC chan struct{}
 	addrC    chan string
@@ -268,6 +275,10 @@ func (l *logFollower) line(b []byte) {
 			case l.addrC <- a:
 			default:
 			}
+		}
+	case "monitoring API listening":
+		if a, ok := rec["address"].(string); ok {
+			l.monitor = a
 		}
 	case "pipeline started":
 		if ts, ok := rec["time"].(string); ok {

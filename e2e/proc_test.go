@@ -75,6 +75,8 @@ type procOpts struct {
 	env   []string  // added to the environment
 	stdin io.Reader // nil: /dev/null
 	dir   string    // working directory (default: a fresh temp dir)
+	// cred runs the process as another user (nil: as the test's user).
+	cred *syscall.Credential
 }
 
 // startSluice starts the binary. The process is killed when the test ends
@@ -92,6 +94,9 @@ func startSluice(t testing.TB, o procOpts) *proc {
 		cmd.Env = append(cmd.Env, "GORACE=halt_on_error=1 exitcode=66 atexit_sleep_ms=100")
 	}
 	cmd.Stdin = o.stdin
+	if o.cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: o.cred}
+	}
 	cmd.Dir = o.dir
 	if cmd.Dir == "" {
 		cmd.Dir = t.TempDir() // path.data defaults to ./data

@@ -226,7 +226,13 @@ func (h *harvester) deliver(ctx context.Context, stream Stream, lines []Line) er
 	if len(lines) == 0 {
 		return nil
 	}
+	select {
+	case h.s.delivering <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	err := stream.Lines(ctx, lines)
+	<-h.s.delivering
 	h.s.mu.Lock()
 	h.s.readOff[h.stateID] = h.fr.pendingStart(h.off)
 	h.s.mu.Unlock()

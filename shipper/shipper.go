@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -116,6 +117,11 @@ type Shipper struct {
 
 	scanWake chan struct{}
 	slots    chan struct{}
+	// delivering bounds the harvesters that hold decoded lines at once
+	// (handing them to the stream, maybe waiting for the queue). Without
+	// it every open file holds a read's worth of events while the queue
+	// is full: 100 files being read took 330 MiB instead of 40.
+	delivering chan struct{}
 
 	mu        sync.Mutex
 	open      map[fileID]*harvester // by native identity of the open fd
@@ -203,16 +209,17 @@ func New(cfg Config) (*Shipper, error) {
 	}
 	return &Shipper{
 		cfg: cfg, log: cfg.Logger, reg: reg,
-		scanWake:  make(chan struct{}, 1),
-		slots:     make(chan struct{}, cfg.MaxOpenFiles),
-		open:      map[fileID]*harvester{},
-		owned:     map[string]*harvester{},
-		byPath:    map[string]*harvester{},
-		readOff:   map[string]int64{},
-		trackers:  map[string]*tracker{},
-		seen:      map[string]seenFile{},
-		badPaths:  map[string]string{},
-		firstScan: true,
+		scanWake:   make(chan struct{}, 1),
+		slots:      make(chan struct{}, cfg.MaxOpenFiles),
+		delivering: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		open:       map[fileID]*harvester{},
+		owned:      map[string]*harvester{},
+		byPath:     map[string]*harvester{},
+		readOff:    map[string]int64{},
+		trackers:   map[string]*tracker{},
+		seen:       map[string]seenFile{},
+		badPaths:   map[string]string{},
+		firstScan:  true,
 	}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/sluicelog/sluice/config"
 	"github.com/sluicelog/sluice/config/filebeat"
@@ -34,6 +35,7 @@ func ship(args []string, stdout, stderr io.Writer) int {
 	logFormat := fs.String("log.format", "plain", "plain or json")
 	workers := fs.Int("pipeline.workers", 0, "workers running filters and the output (default: number of CPUs)")
 	batch := fs.Int("pipeline.batch.size", shipBatchSize, "events per batch (one Lumberjack window at most; more memory, not more speed)")
+	drain := fs.Duration("shutdown.timeout", 5*time.Second, "on SIGTERM/SIGINT, how long to wait for the output to acknowledge in-flight lines before exiting anyway (they are read again at the next start)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -95,6 +97,27 @@ func ship(args []string, stdout, stderr io.Writer) int {
 		"signal received: stopping; unacknowledged lines are read again at the next start (send it again to exit at once)",
 		"second signal: exiting now", p.ForceStop)
 	defer stopSignals()
+	// The output may be unable to deliver (server down, retrying with
+	// backoff): after the grace period it is stopped. Nothing is lost: the
+	// registry holds only acknowledged offsets.
+	runDone := make(chan struct{})
+	defer close(runDone)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-runDone:
+			return
+		}
+		timer := time.NewTimer(*drain)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+			logger.Warn("shutdown timeout: stopping the output; unacknowledged lines are read again at the next start",
+				"shutdown_timeout", drain.String(), "in_flight", p.Stats().Queued)
+			p.ForceStop()
+		case <-runDone:
+		}
+	}()
 	logger.Info("sluice ship starting", "config", *cfgPath, "path.data", dir)
 	if err := p.Run(ctx); err != nil {
 		logger.Error("pipeline failed", "error", err)

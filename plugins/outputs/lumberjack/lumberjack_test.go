@@ -3,6 +3,7 @@ package lumberjack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -548,5 +549,37 @@ func TestWindowSizing(t *testing.T) {
 	}
 	if w.get() != 2048 {
 		t.Fatalf("size %d after %d successes, want 2048 again", w.get(), resetAfter+1)
+	}
+}
+
+// Workers failing at once on a host count as one failure: the backoff
+// doubles per round, not per worker.
+func TestConcurrentFailuresCountOnce(t *testing.T) {
+	o := build(t, `hosts => ["127.0.0.1:1"] worker => 2 backoff_init => 1 backoff_max => 60`)
+	p := o.pool
+	h := p.hosts[0]
+	a, b := <-h.idle, <-h.idle // both workers' slots
+	p.fail(h, a, errors.New("connect: refused"), 0)
+	p.fail(h, b, errors.New("connect: refused"), 0)
+	h.mu.Lock()
+	failures, wait := h.failures, time.Until(h.retryAt)
+	h.mu.Unlock()
+	if failures != 1 {
+		t.Errorf("two workers failing in one round counted %d failures, want 1", failures)
+	}
+	if wait > time.Second || wait < 400*time.Millisecond {
+		t.Errorf("retry in %v, want the first failure's [0.5 s, 1 s]", wait)
+	}
+	// The next round's failure doubles it.
+	h.mu.Lock()
+	h.retryAt = time.Now()
+	h.mu.Unlock()
+	<-h.idle
+	p.fail(h, nil, errors.New("connect: refused"), 0)
+	h.mu.Lock()
+	failures, wait = h.failures, time.Until(h.retryAt)
+	h.mu.Unlock()
+	if failures != 2 || wait < 900*time.Millisecond || wait > 2*time.Second {
+		t.Errorf("after the next round: %d failures, retry in %v; want 2 and [1 s, 2 s]", failures, wait)
 	}
 }

@@ -288,14 +288,26 @@ func (p *pool) fail(h *host, c *conn, err error, unacked int) {
 		c.close()
 	}
 	h.mu.Lock()
-	h.failures++
-	wait := backoff(p.opts.backoffInit, p.opts.backoffMax, h.failures)
-	h.retryAt = time.Now().Add(wait)
+	now := time.Now()
+	newRound := !now.Before(h.retryAt)
+	if newRound {
+		// Failures while the host already backs off are the same round's
+		// (several workers tried at once): they count once, or the delay
+		// would grow fourfold per round with two workers.
+		h.failures++
+		h.retryAt = now.Add(backoff(p.opts.backoffInit, p.opts.backoffMax, h.failures))
+	}
+	wait, failures := h.retryAt.Sub(now), h.failures
 	h.mu.Unlock()
 	select {
 	case <-p.closed:
 	default:
-		p.log.Warn("connection to host failed; unacknowledged events go to the next available host", "host", h.addr, "error", err, "unacknowledged", unacked, "retry_in", wait.Round(time.Millisecond))
+		level := slog.LevelWarn
+		if !newRound && unacked == 0 {
+			level = slog.LevelDebug // the round's failure was logged already
+		}
+		p.log.Log(context.Background(), level, "connection to host failed; unacknowledged events go to the next available host",
+			"host", h.addr, "error", err, "unacknowledged", unacked, "failures", failures, "retry_in", wait.Round(time.Millisecond))
 	}
 	if !p.opts.loadBalance {
 		for i, x := range p.hosts {
