@@ -38,11 +38,28 @@ type harvester struct {
 	fpLen int
 	fp    string
 	mtime time.Time // at the last truncation check
+	// lastCopy is the newest copytruncate copy read by the last
+	// truncation handling (nil when none): while the file has no
+	// fingerprint yet (empty when reset), copies made after it are the
+	// only trace of generations that came and went between two looks.
+	lastCopy os.FileInfo
 	// stream consumes the lines; a new one after a truncation.
 	stream Stream
 }
 
 func (s *Shipper) start(ctx context.Context, f *os.File, path string, id fileID, stateID string, off int64, fpLen int, fp string) {
+	h := s.newHarvester(f, path, id, stateID, off, fpLen, fp)
+	s.log.Debug("reading file", "path", path, "offset", off)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		h.run(ctx)
+	}()
+}
+
+// newHarvester makes the reader of f and registers it as the owner of
+// stateID (run starts it).
+func (s *Shipper) newHarvester(f *os.File, path string, id fileID, stateID string, off int64, fpLen int, fp string) *harvester {
 	h := &harvester{
 		s: s, f: f, id: id, path: path, stateID: stateID, off: off,
 		wakeC: make(chan struct{}, 1),
@@ -56,12 +73,7 @@ func (s *Shipper) start(ctx context.Context, f *os.File, path string, id fileID,
 	s.byPath[path] = h
 	s.readOff[stateID] = off
 	s.mu.Unlock()
-	s.log.Debug("reading file", "path", path, "offset", off)
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		h.run(ctx)
-	}()
+	return h
 }
 
 func (h *harvester) wake() {
@@ -195,13 +207,56 @@ func (h *harvester) run(ctx context.Context) {
 			default:
 			}
 		}
-		if truncated := h.checkTruncated(); truncated {
-			if h.handleTruncation(ctx, stream) != nil {
-				return
-			}
+		handled, err := h.poll(ctx)
+		if err != nil {
+			return
+		}
+		if handled {
 			lastData = time.Now()
 		}
 	}
+}
+
+// poll looks for rotations the file went through since the last look,
+// before it is read again: a truncation (handled), or, while nothing of
+// the current generation was read yet, copies made since the last
+// recovery. It reports whether it handled one; an error means ctx ended.
+func (h *harvester) poll(ctx context.Context) (bool, error) {
+	if h.checkTruncated() {
+		return true, h.handleTruncation(ctx, h.stream)
+	}
+	return h.readMissedCopies(ctx)
+}
+
+// readMissedCopies handles the blind spot of checkTruncated: after a
+// recovery the file is read again from offset 0 with no fingerprint, and
+// when it was empty then, nothing tells that it was filled, copied and
+// truncated again (any number of times) before the next look: the file is
+// simply "longer than 0". Those generations exist only in their copies,
+// made after the last copy handled; they are read (each as a file of its
+// own) before the file itself.
+func (h *harvester) readMissedCopies(ctx context.Context) (bool, error) {
+	if h.lastCopy == nil || h.off != 0 || h.fpLen != 0 || h.s.cfg.Identity != IdentityFingerprint {
+		return false, nil
+	}
+	fi, err := h.f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return false, nil // still empty: no generation went by unseen
+	}
+	path := h.currentPath()
+	liveID, stream := h.stateID, h.stream
+	last, n, err := h.readLaterCopies(ctx, path, h.lastCopy)
+	if n == 0 && err == nil {
+		return false, nil
+	}
+	h.lastCopy = last
+	// Back to the file itself, still at offset 0 of its state (its stream
+	// got no line yet).
+	h.switchState(liveID)
+	h.off, h.fpLen, h.fp = 0, 0, ""
+	h.fr.reset()
+	h.stream = stream
+	return true, err
 }
 
 // finish sends a last line without a delimiter and closes the stream.
@@ -338,10 +393,13 @@ func (h *harvester) handleTruncation(ctx context.Context, stream Stream) error {
 	h.s.reg.update(h.stateID, func(st *State) {
 		st.Path, st.Device, st.Inode = copyPath, copyID.dev, copyID.ino
 	})
+	h.lastCopy = nil
 	if copyInfo != nil {
-		if err := h.readLaterCopies(ctx, path, copyInfo); err != nil {
+		last, _, err := h.readLaterCopies(ctx, path, copyInfo)
+		if err != nil {
 			return err
 		}
+		h.lastCopy = last
 	}
 	newID := h.s.reg.add(State{Path: path, Offset: 0, Device: h.id.dev, Inode: h.id.ino})
 	h.switchState(newID)
@@ -405,13 +463,18 @@ func (h *harvester) recoverFromCopy(ctx context.Context, stream Stream, path str
 // (the copy just recovered from) and that no reader ever saw: when the
 // file was copied and truncated more than once between two looks at it
 // (a reader that fell behind), the middle generations exist only in
-// their copies. Each is read in full as a file of its own.
-func (h *harvester) readLaterCopies(ctx context.Context, path string, after os.FileInfo) error {
+// their copies. Each is read in full as a file of its own. A copy that
+// begins like the file does now is a copy of the current generation
+// (being made, the file not yet truncated): its lines are read from the
+// file, not from it. readLaterCopies returns the newest copy read (after
+// when none) and how many were read; it leaves the harvester on the last
+// copy's state: the caller switches back.
+func (h *harvester) readLaterCopies(ctx context.Context, path string, after os.FileInfo) (os.FileInfo, int, error) {
 	dir, base := filepath.Dir(path), filepath.Base(path)
 	stem := strings.TrimSuffix(base, filepath.Ext(base))
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil
+		return after, 0, nil
 	}
 	type copyFile struct {
 		path string
@@ -436,6 +499,8 @@ func (h *harvester) readLaterCopies(ctx context.Context, path string, after os.F
 		}
 	}
 	sort.Slice(later, func(i, j int) bool { return later[i].fi.ModTime().Before(later[j].fi.ModTime()) })
+	live, _ := readPrefix(h.f, nil, h.s.cfg.FingerprintLength)
+	last, read := after, 0
 	for _, c := range later {
 		f, err := os.Open(c.path)
 		if err != nil {
@@ -452,6 +517,11 @@ func (h *harvester) readLaterCopies(ctx context.Context, path string, after os.F
 			f.Close() // already known, or compressed
 			continue
 		}
+		head, _ := readPrefix(f, nil, len(live))
+		if n := min(len(head), len(live)); n > 0 && bytes.Equal(head[:n], live[:n]) {
+			f.Close() // the current generation: read from the file itself
+			continue
+		}
 		id := nativeID(fi)
 		stateID := h.s.reg.add(State{Path: c.path, Device: id.dev, Inode: id.ino, FPLen: fpLen, FP: fp})
 		h.s.log.Info("copytruncate: reading a copy made while the reader was behind", "path", path, "copy", c.path, "bytes", fi.Size())
@@ -466,11 +536,12 @@ func (h *harvester) readLaterCopies(ctx context.Context, path string, after os.F
 		}
 		h.f = orig
 		f.Close()
+		last, read = fi, read+1
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return last, read, ctx.Err()
 		}
 	}
-	return nil
+	return last, read, nil
 }
 
 // switchState makes the harvester read for state id from now on.
