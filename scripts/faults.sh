@@ -5,7 +5,9 @@
 # runs only them, verbosely, with the OpenSearch node they need.
 #
 # The scenarios (docs/production.md describes each): kill -9 of sluice serve
-# with the persisted queue (beats input fed by go-lumber); the OpenSearch
+# with the persisted queue (beats input fed by go-lumber); kill -9 of sluice
+# serve tailing a rotated file (the file shipper's input), with the memory
+# and the persisted queue; the OpenSearch
 # node stopped for 30 s in the middle of a 100k-event stream; SIGHUP reload
 # with a changed filter under load (single pipeline and pipelines.yml); disk
 # full for the queue path (a 2 MiB tmpfs the test mounts: needs root or
@@ -24,7 +26,7 @@ export SLUICE_OPENSEARCH_URL SLUICE_REQUIRE_SEARCHNODES=1
 log=$(mktemp)
 rc=0
 {
-  go test -count=1 -v -run '^(TestPersistedQueueSurvivesKill9|TestReloadUnderLoad|TestQueueDiskFull|TestSlowOutputBackpressure)$' ./e2e/ || rc=$?
+  go test -count=1 -v -run '^(TestPersistedQueueSurvivesKill9|TestReloadUnderLoad|TestQueueDiskFull|TestSlowOutputBackpressure|TestFileInputSurvivesKill9)$' ./e2e/ || rc=$?
   go test -count=1 -v -run '^TestNodeDownThirtySecondsMidStream$' ./plugins/outputs/elasticsearch/ || rc=$?
 } >"$log" 2>&1
 echo "== fault scenarios"
