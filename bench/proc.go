@@ -146,6 +146,9 @@ func (p *proc) rusage() (maxRSS int64, cpu time.Duration) {
 	p.hwmMu.Unlock()
 	if ru, ok := p.state.SysUsage().(*syscall.Rusage); ok {
 		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		// A process that exits before the first VmHWM sample (5 ms) still
+		// has the kernel's own peak (ru_maxrss, KiB on Linux).
+		maxRSS = max(maxRSS, ru.Maxrss*1024)
 	}
 	return maxRSS, cpu
 }
