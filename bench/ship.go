@@ -126,27 +126,8 @@ func runShip(e *env, n int64) (result, error) {
 	}
 	r.Seconds = shipped.Sub(started).Seconds()
 	r.DrainSeconds = srv.exitAt.Sub(shipped).Seconds()
-	sc, err := sh.stopped()
-	if err != nil {
-		return r, fmt.Errorf("shipper: %w", err)
-	}
-	if sc.In != n || sc.Out != n {
-		return r, fmt.Errorf("EVENTS LOST: wrote %d lines, the shipper counted in=%d out=%d\n%s", n, sc.In, sc.Out, sh.log.tail())
-	}
-	if err := finish(&r, srv, n); err != nil {
-		return r, fmt.Errorf("server: %w", err)
-	}
-	rss, cpu := sh.rusage()
-	gib := float64(r.Bytes) / (1 << 30)
-	r.Shipper = &shipperStats{
-		PeakRSSMiB:       float64(rss) / (1 << 20),
-		CPUSeconds:       cpu.Seconds(),
-		ShipperCPUPerGiB: cpu.Seconds() / gib,
-		ServerCPUPerGiB:  r.CPUSeconds / gib,
-	}
-	r.Warnings = append(r.Warnings, sh.log.warnings()...)
-	r.OtherCPUPercent = meter.otherPercent(time.Duration((r.CPUSeconds + cpu.Seconds()) * float64(time.Second)))
-	return r, nil
+	err = finishShipped(&r, srv, sh, n, meter)
+	return r, err
 }
 
 // writePayloadFile writes n events of p (cycling) to path and returns the
@@ -164,4 +145,32 @@ func writePayloadFile(path string, p *payload, n int64) (int64, error) {
 		return written, fmt.Errorf("payload file %s: %w", path, err)
 	}
 	return written, nil
+}
+
+// finishShipped checks that the shipper (sh) took in and delivered all n
+// events and the server (srv) received them, and fills r with both
+// processes' figures: the table's RSS and CPU are the server's, r.Shipper
+// the shipper's.
+func finishShipped(r *result, srv, sh *proc, n int64, meter busyMeter) error {
+	sc, err := sh.stopped()
+	if err != nil {
+		return fmt.Errorf("shipper: %w", err)
+	}
+	if sc.In != n || sc.Out != n {
+		return fmt.Errorf("EVENTS LOST: wrote %d lines, the shipper counted in=%d out=%d\n%s", n, sc.In, sc.Out, sh.log.tail())
+	}
+	if err := finish(r, srv, n); err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	rss, cpu := sh.rusage()
+	gib := float64(r.Bytes) / (1 << 30)
+	r.Shipper = &shipperStats{
+		PeakRSSMiB:       float64(rss) / (1 << 20),
+		CPUSeconds:       cpu.Seconds(),
+		ShipperCPUPerGiB: cpu.Seconds() / gib,
+		ServerCPUPerGiB:  r.CPUSeconds / gib,
+	}
+	r.Warnings = append(r.Warnings, sh.log.warnings()...)
+	r.OtherCPUPercent = meter.otherPercent(time.Duration((r.CPUSeconds + cpu.Seconds()) * float64(time.Second)))
+	return nil
 }

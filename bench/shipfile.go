@@ -134,27 +134,8 @@ path.data: %q
 	if err := srv.stop(time.Until(deadline(ctx))); err != nil {
 		return r, fmt.Errorf("server: %w", err)
 	}
-	sc, err := sh.stopped()
-	if err != nil {
-		return r, fmt.Errorf("shipper: %w", err)
-	}
-	if sc.In != n || sc.Out != n {
-		return r, fmt.Errorf("EVENTS LOST: wrote %d lines, the shipper counted in=%d out=%d\n%s", n, sc.In, sc.Out, sh.log.tail())
-	}
-	if err := finish(&r, srv, n); err != nil {
-		return r, fmt.Errorf("server: %w", err)
-	}
-	rss, cpu := sh.rusage()
-	gib := float64(r.Bytes) / (1 << 30)
-	r.Shipper = &shipperStats{
-		PeakRSSMiB:       float64(rss) / (1 << 20),
-		CPUSeconds:       cpu.Seconds(),
-		ShipperCPUPerGiB: cpu.Seconds() / gib,
-		ServerCPUPerGiB:  r.CPUSeconds / gib,
-	}
-	r.Warnings = append(r.Warnings, sh.log.warnings()...)
-	r.OtherCPUPercent = meter.otherPercent(time.Duration((r.CPUSeconds + cpu.Seconds()) * float64(time.Second)))
-	return r, nil
+	err = finishShipped(&r, srv, sh, n, meter)
+	return r, err
 }
 
 // writeShipFile writes a first line naming file i, then k-1 events of p,
