@@ -34,6 +34,10 @@ func (t *translator) condition(n *yaml.Node) config.Expr {
 			if !ok {
 				return nil
 			}
+			if len(fields) == 0 {
+				t.errorf(v, "has_fields takes a list of at least one field name")
+				return nil
+			}
 			var fs []config.Expr
 			for _, f := range fields {
 				if !validField(f) {
@@ -78,7 +82,7 @@ func (t *translator) condition(n *yaml.Node) config.Expr {
 	return join(p, "and", parts)
 }
 
-// join chains exprs with a boolean operator.
+// join chains exprs with a boolean operator; xs is never empty.
 func join(p config.Pos, op string, xs []config.Expr) config.Expr {
 	e := xs[0]
 	for _, x := range xs[1:] {
@@ -122,6 +126,10 @@ func (t *translator) fieldConds(kind string, m *yaml.Node) config.Expr {
 			parts = append(parts, &config.Binary{Pos: p, Op: "=~", Left: ref, Right: &config.RegexLit{Pos: t.pos(v), Pattern: escapeSlashes(v.Value)}})
 		}
 	}
+	if len(parts) == 0 {
+		t.errorf(m, "%s takes at least one field", kind)
+		return nil
+	}
 	return join(t.pos(m), "and", parts)
 }
 
@@ -163,6 +171,10 @@ func (t *translator) rangeCond(m *yaml.Node) config.Expr {
 		}
 		p := t.pos(e.keyNode)
 		parts = append(parts, &config.Binary{Pos: p, Op: ops[e.key[i+1:]], Left: &config.FieldRef{Pos: p, Raw: fieldRef(e.key[:i])}, Right: t.literal(e.val)})
+	}
+	if len(parts) == 0 {
+		t.errorf(m, "range takes at least one field")
+		return nil
 	}
 	return join(t.pos(m), "and", parts)
 }
