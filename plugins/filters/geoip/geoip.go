@@ -16,6 +16,7 @@ import (
 	"github.com/oschwald/maxminddb-golang/v2"
 
 	"github.com/sluicelog/sluice/event"
+	"github.com/sluicelog/sluice/internal/fieldtree"
 	"github.com/sluicelog/sluice/plugin"
 )
 
@@ -102,7 +103,7 @@ type Filter struct {
 
 	dbs    []*db
 	fields []outField
-	shape  *node // the fields as a tree below the target
+	shape  fieldtree.Tree[field] // the fields as a tree below the target
 	ecs    bool
 	target event.Ref
 	logger *slog.Logger
@@ -212,7 +213,7 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 			return fmt.Errorf("target: %w", err)
 		}
 		f.fields = append(f.fields, outField{f: fl, ref: ref})
-		f.shape = f.shape.add(strings.Split(sub, "."), fl)
+		f.shape.Add(strings.Split(sub, "."), fl)
 	}
 	f.cache = make(map[cacheKey]*record, min(f.CacheSize, 1024))
 	f.logger.Info("using geoip database", "path", paths, "type", f.dbs[0].reader.Metadata.DatabaseType)
@@ -353,7 +354,7 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 	if rec == nil || (f.dbs[0].kind == dbCity && !rec.hasLoc) {
 		return f.fail(e)
 	}
-	tree := f.shape.build(rec, addr)
+	tree := f.shape.Build(func(fl field) any { return value(rec, fl, addr) })
 	if tree == nil {
 		f.fail(e)
 		return false
@@ -361,7 +362,7 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 	tv, ok := e.Get(f.target)
 	switch t := tv.(type) {
 	case map[string]any:
-		merge(t, tree)
+		fieldtree.Merge(t, tree)
 	default:
 		if !ok || tv == nil {
 			if err := e.Set(f.target, tree); err != nil {
@@ -404,78 +405,6 @@ func value(rec *record, fl field, addr netip.Addr) any {
 		return map[string]any{"lat": lat, "lon": lon}
 	}
 	return rec.values[fl]
-}
-
-// node is the shape of the data added below the target: inner nodes are
-// objects, leaves are fields.
-type node struct {
-	key      string
-	leaf     bool
-	f        field
-	children []*node
-}
-
-// add adds the field at path below n (nil: a new root) and returns n.
-func (n *node) add(path []string, fl field) *node {
-	if n == nil {
-		n = &node{}
-	}
-	cur := n
-	for i, k := range path {
-		var next *node
-		for _, c := range cur.children {
-			if c.key == k {
-				next = c
-			}
-		}
-		if next == nil {
-			next = &node{key: k}
-			cur.children = append(cur.children, next)
-		}
-		if i == len(path)-1 {
-			next.leaf, next.f = true, fl
-		}
-		cur = next
-	}
-	return n
-}
-
-// build makes the object for a record, or nil when it would be empty. The
-// maps are new for every event (events are changed by later filters).
-func (n *node) build(rec *record, addr netip.Addr) map[string]any {
-	if n == nil {
-		return nil
-	}
-	var m map[string]any
-	for _, c := range n.children {
-		var v any
-		if c.leaf {
-			v = value(rec, c.f, addr)
-		} else if sub := c.build(rec, addr); sub != nil {
-			v = sub
-		}
-		if v == nil {
-			continue
-		}
-		if m == nil {
-			m = make(map[string]any, len(n.children))
-		}
-		m[c.key] = v
-	}
-	return m
-}
-
-// merge copies src into dst, merging objects present in both.
-func merge(dst, src map[string]any) {
-	for k, v := range src {
-		if sm, ok := v.(map[string]any); ok {
-			if dm, ok := dst[k].(map[string]any); ok {
-				merge(dm, sm)
-				continue
-			}
-		}
-		dst[k] = v
-	}
 }
 
 // lookup finds the record for addr, or nil.

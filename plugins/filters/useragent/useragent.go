@@ -16,6 +16,7 @@ import (
 	"github.com/ua-parser/uap-go/uaparser"
 
 	"github.com/sluicelog/sluice/event"
+	"github.com/sluicelog/sluice/internal/fieldtree"
 	"github.com/sluicelog/sluice/plugin"
 )
 
@@ -387,7 +388,7 @@ func (f *Filter) Filter(e *event.Event, _ func(*event.Event)) bool {
 type group struct {
 	base   event.Ref
 	leaves []leaf
-	shape  *node
+	shape  fieldtree.Tree[part]
 }
 
 type leaf struct {
@@ -399,7 +400,7 @@ type leaf struct {
 // add puts part p at path below the base.
 func (g *group) add(p part, path ...string) {
 	g.leaves = append(g.leaves, leaf{p: p, path: path})
-	g.shape = g.shape.add(path, p)
+	g.shape.Add(path, p)
 }
 
 // refs works out the full references, used when the base is not an object.
@@ -420,17 +421,22 @@ func (g *group) refs() error {
 
 // apply adds the parts of r to e.
 func (g *group) apply(e *event.Event, r *result, logger *slog.Logger) {
-	tree := g.shape.build(r)
+	tree := g.shape.Build(func(p part) any {
+		if s := r[p]; s != "" {
+			return s
+		}
+		return nil
+	})
 	if tree == nil {
 		return
 	}
 	if g.base.IsZero() {
-		merge(e.Fields(), tree)
+		fieldtree.Merge(e.Fields(), tree)
 		return
 	}
 	v, ok := e.Get(g.base)
 	if m, isMap := v.(map[string]any); isMap {
-		merge(m, tree)
+		fieldtree.Merge(m, tree)
 		return
 	}
 	if !ok || v == nil {
@@ -446,77 +452,5 @@ func (g *group) apply(e *event.Event, r *result, logger *slog.Logger) {
 				logger.Debug("cannot set user agent field", "field", l.ref.String(), "error", err)
 			}
 		}
-	}
-}
-
-// node is the shape of a group: inner nodes are objects, leaves parts.
-type node struct {
-	key      string
-	leaf     bool
-	p        part
-	children []*node
-}
-
-func (n *node) add(path []string, p part) *node {
-	if n == nil {
-		n = &node{}
-	}
-	cur := n
-	for i, k := range path {
-		var next *node
-		for _, c := range cur.children {
-			if c.key == k {
-				next = c
-			}
-		}
-		if next == nil {
-			next = &node{key: k}
-			cur.children = append(cur.children, next)
-		}
-		if i == len(path)-1 {
-			next.leaf, next.p = true, p
-		}
-		cur = next
-	}
-	return n
-}
-
-// build makes the object for r (new maps for every event), or nil when it
-// would be empty.
-func (n *node) build(r *result) map[string]any {
-	if n == nil {
-		return nil
-	}
-	var m map[string]any
-	for _, c := range n.children {
-		var v any
-		if c.leaf {
-			if s := r[c.p]; s != "" {
-				v = s
-			}
-		} else if sub := c.build(r); sub != nil {
-			v = sub
-		}
-		if v == nil {
-			continue
-		}
-		if m == nil {
-			m = make(map[string]any, len(n.children))
-		}
-		m[c.key] = v
-	}
-	return m
-}
-
-// merge copies src into dst, merging objects present in both.
-func merge(dst, src map[string]any) {
-	for k, v := range src {
-		if sm, ok := v.(map[string]any); ok {
-			if dm, ok := dst[k].(map[string]any); ok {
-				merge(dm, sm)
-				continue
-			}
-		}
-		dst[k] = v
 	}
 }
