@@ -30,6 +30,13 @@ rm -f .cache/searchnode/compat.cancel
 compat_job() {
   set +e
   local pids=() f nodes="" rc=0 t0=$SECONDS
+  # On a cold Maven cache searchnode.sh downloads one flavor at a time:
+  # the jars of the main suite's two nodes come first.
+  for _ in $(seq 1 900); do
+    [ -e .cache/searchnode/compat.cancel ] && break
+    ls .cache/searchnode/lib-opensearch-*/.complete .cache/searchnode/lib-elasticsearch-*/.complete >/dev/null 2>&1 && break
+    sleep 1
+  done
   for f in "${compat_flavors[@]}"; do
     SEARCHNODE_HEAP=384m scripts/searchnode.sh start "$f" >".cache/searchnode/$f.url" 2>".cache/searchnode/$f.start.log" &
     pids+=("$!")
