@@ -173,7 +173,8 @@ func compatIndexSearch(t *testing.T, n *node, want compatNode) {
 	}
 	// The template's dynamic templates: strings are keywords in ECS mode,
 	// text with a keyword sub-field otherwise.
-	hostName, _ := props["host"]["properties"].(map[string]any)["name"].(map[string]any)
+	hostProps, _ := props["host"]["properties"].(map[string]any)
+	hostName, _ := hostProps["name"].(map[string]any)
 	wantType := "text"
 	if o.pctx.ECS() {
 		wantType = "keyword"
