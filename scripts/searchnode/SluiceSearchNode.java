@@ -4,13 +4,18 @@
 // Sluice's tests: loopback only, the given HTTP port, disk threshold off.
 // It runs until it is killed; a shutdown hook closes the node cleanly.
 //
-// Usage: java -cp 'lib/*:.' SluiceSearchNode <opensearch|elasticsearch> <basePath> <httpPort> <transportPort>
+// The runners of OpenSearch 1.3 to 3.x and Elasticsearch 7.10 share this
+// API; only the cluster manager's role name differs (master before
+// OpenSearch 2), and scripts/searchnode.sh passes it.
+//
+// Usage: java -cp 'lib/*:.' SluiceSearchNode <opensearch|elasticsearch> <basePath> <httpPort> <transportPort> [managerRole]
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 
 public class SluiceSearchNode {
     public static void main(String[] args) throws Exception {
         String flavor = args[0], base = args[1], http = args[2], transport = args[3];
+        String manager = args.length > 4 ? args[4] : flavor.equals("opensearch") ? "cluster_manager" : "master";
         String runnerName = flavor.equals("opensearch")
                 ? "org.codelibs.opensearch.runner.OpenSearchRunner"
                 : "org.codelibs.elasticsearch.runner.ElasticsearchClusterRunner";
@@ -33,7 +38,6 @@ public class SluiceSearchNode {
                     // The runner leaves out the ingest role; the output's
                     // pipeline setting needs it.
                     Method putList = sb.getClass().getMethod("putList", String.class, String[].class);
-                    String manager = flavor.equals("opensearch") ? "cluster_manager" : "master";
                     putList.invoke(sb, "node.roles", (Object) new String[] {manager, "data", "ingest"});
                     return null;
                 });

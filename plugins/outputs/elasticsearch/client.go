@@ -329,6 +329,7 @@ type serverInfo struct {
 	distribution string // "elasticsearch" or "opensearch"
 	version      string
 	major        int
+	minor        int
 }
 
 func (s serverInfo) String() string { return s.distribution + " " + s.version }
@@ -351,12 +352,16 @@ func parseServerInfo(b []byte) (serverInfo, error) {
 	if r.Version.Distribution == "opensearch" {
 		si.distribution = "opensearch"
 	}
-	major, _, _ := strings.Cut(r.Version.Number, ".")
+	major, rest, _ := strings.Cut(r.Version.Number, ".")
 	m, err := strconv.Atoi(major)
 	if err != nil {
 		return serverInfo{}, fmt.Errorf("GET / answered version %q", r.Version.Number)
 	}
 	si.major = m
+	// "7.10.2", "8.0.0-rc1", "3.0": a minor that does not parse is 0.
+	minor, _, _ := strings.Cut(rest, ".")
+	minor, _, _ = strings.Cut(minor, "-")
+	si.minor, _ = strconv.Atoi(minor)
 	return si, nil
 }
 
@@ -378,7 +383,15 @@ func (o *Output) setup(ctx context.Context) error {
 			return ctx.Err()
 		}
 		wait := backoff(o.RetryInitialInterval, o.RetryMaxInterval, attempt)
-		o.log.Warn("cannot reach the cluster yet; retrying", "error", err, "retry_in", wait)
+		var ce *connError
+		if errors.As(err, &ce) {
+			o.log.Warn("cannot reach the cluster yet; retrying", "error", err, "retry_in", wait)
+		} else {
+			// The cluster answered but cannot take the events as
+			// configured: nothing is sent (and nothing acknowledged)
+			// until that changes.
+			o.log.Error("the cluster cannot take events as configured; retrying", "error", err, "retry_in", wait)
+		}
 		if err := sleep(ctx, wait); err != nil {
 			return err
 		}
@@ -398,6 +411,11 @@ func (o *Output) trySetup(ctx context.Context) error {
 	o.server = si
 	o.useDS = o.decideDataStream(si)
 	o.log.Info("connected", "server", si.String(), "data_stream", o.useDS)
+	if o.useDS {
+		if err := o.checkDataStreams(ctx, si); err != nil {
+			return err
+		}
+	}
 	if !o.ManageTemplate {
 		return nil
 	}
@@ -422,6 +440,30 @@ func (o *Output) trySetup(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// checkDataStreams makes sure the cluster has data streams before events
+// are written to them: Elasticsearch before 7.9 and the OSS distribution
+// of Elasticsearch 7 have none, and a create to logs-generic-default
+// would silently make a plain index of that name there.
+func (o *Output) checkDataStreams(ctx context.Context, si serverInfo) error {
+	if si.distribution == "elasticsearch" && (si.major < 7 || si.major == 7 && si.minor < 9) {
+		return fmt.Errorf("data_stream: %s has no data streams (Elasticsearch 7.9 or later, or OpenSearch, has them); "+
+			"set data_stream => false to write to an index", si)
+	}
+	_, _, _, err := o.client.do(ctx, http.MethodGet, "/_data_stream", nil, false, "")
+	var se *statusError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se) && (se.status == http.StatusUnauthorized || se.status == http.StatusForbidden):
+		// A user who may write but not list: assume the streams exist.
+		return nil
+	case errors.As(err, &se):
+		return fmt.Errorf("data_stream: %s has no data stream API (GET /_data_stream answered HTTP %d; the OSS "+
+			"distribution of Elasticsearch has none); set data_stream => false to write to an index", si, se.status)
+	}
+	return fmt.Errorf("GET /_data_stream: %w", err)
 }
 
 func (o *Output) composable(si serverInfo) bool {

@@ -83,7 +83,10 @@ the ` + "`create`" + ` action; with ` + "`data_stream_auto_routing`" + ` an even
 fields choose the stream. ` + "`auto`" + ` (the default) enables data streams as Logstash 8 does: in ECS mode,
 against Elasticsearch 8 or later, when none of ` + "`index`" + `, ` + "`template`" + `, ` + "`template_name`" + `,
 ` + "`document_id`" + `, ` + "`routing`" + ` or ` + "`pipeline`" + ` is set. OpenSearch has no built-in data stream template:
-with ` + "`manage_template`" + ` the output installs one for ` + "`<data_stream_type>-*-*`" + `.
+with ` + "`manage_template`" + ` the output installs one for ` + "`<data_stream_type>-*-*`" + `. The cluster must have
+data streams (Elasticsearch 7.9 or later in its default distribution, OpenSearch 1.0 or later); against
+one without (an older Elasticsearch, or the OSS distribution of 7.x) the output logs an error and sends
+nothing, retrying, instead of writing into a plain index of the stream's name.
 
 ### Differences from Logstash
 

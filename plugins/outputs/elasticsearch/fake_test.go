@@ -44,6 +44,8 @@ type fakeNode struct {
 	attempts map[string]int
 	// discard keeps nothing (benchmarks).
 	discard bool
+	// dataStreamStatus answers GET /_data_stream when not 0 (default 200).
+	dataStreamStatus int
 }
 
 func newFakeNode(t testing.TB) *fakeNode {
@@ -79,6 +81,12 @@ func (f *fakeNode) serve(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		f.templates[r.URL.Path] = b
 		w.Write([]byte(`{"acknowledged":true}`))
+	case r.Method == http.MethodGet && r.URL.Path == "/_data_stream":
+		if f.dataStreamStatus != 0 && f.dataStreamStatus != http.StatusOK {
+			http.Error(w, `{"error":"no handler","status":`+fmt.Sprint(f.dataStreamStatus)+`}`, f.dataStreamStatus)
+			return
+		}
+		w.Write([]byte(`{"data_streams":[]}`))
 	case r.Method == http.MethodPost && r.URL.Path == "/_bulk":
 		f.bulk(w, r)
 	default:
@@ -588,17 +596,23 @@ func TestParseHost(t *testing.T) {
 
 func TestParseServerInfo(t *testing.T) {
 	for _, tc := range []struct {
-		body, dist string
-		major      int
+		body, dist   string
+		major, minor int
 	}{
-		{`{"version":{"number":"7.10.2","build_flavor":"default"}}`, "elasticsearch", 7},
-		{`{"version":{"number":"8.15.1"}}`, "elasticsearch", 8},
-		{`{"version":{"distribution":"opensearch","number":"2.19.1"}}`, "opensearch", 2},
-		{`{"version":{"distribution":"opensearch","number":"3.0.0"}}`, "opensearch", 3},
-		{`{"version":{"distribution":"opensearch","number":"1.3.20"}}`, "opensearch", 1},
+		{`{"version":{"number":"7.10.2","build_flavor":"default"}}`, "elasticsearch", 7, 10},
+		{`{"version":{"number":"8.15.1"}}`, "elasticsearch", 8, 15},
+		{`{"version":{"number":"8.0.0-rc1"}}`, "elasticsearch", 8, 0},
+		{`{"version":{"number":"9"}}`, "elasticsearch", 9, 0},
+		{`{"version":{"distribution":"opensearch","number":"2.19.1"}}`, "opensearch", 2, 19},
+		{`{"version":{"distribution":"opensearch","number":"3.0.0"}}`, "opensearch", 3, 0},
+		{`{"version":{"distribution":"opensearch","number":"3.8.0"}}`, "opensearch", 3, 8},
+		{`{"version":{"distribution":"opensearch","number":"1.3.13","build_type":"tar"}}`, "opensearch", 1, 3},
+		// compatibility.override_main_response_version: OpenSearch 1.x
+		// claims 7.10.2 but keeps its distribution.
+		{`{"version":{"distribution":"opensearch","number":"7.10.2"}}`, "opensearch", 7, 10},
 	} {
 		si, err := parseServerInfo([]byte(tc.body))
-		if err != nil || si.distribution != tc.dist || si.major != tc.major {
+		if err != nil || si.distribution != tc.dist || si.major != tc.major || si.minor != tc.minor {
 			t.Errorf("%s: %+v %v", tc.body, si, err)
 		}
 	}
@@ -628,5 +642,59 @@ func TestTemplateRefusedIndexesAnyway(t *testing.T) {
 	}
 	if f.docCount("m1") != 1 {
 		t.Fatal("not indexed")
+	}
+}
+
+// data_stream => true needs a cluster with data streams: Elasticsearch
+// before 7.9 and the OSS distribution of 7.x (no /_data_stream API) would
+// make a plain index named logs-generic-default instead. The output sends
+// nothing there and says why.
+func TestDataStreamNeedsSupport(t *testing.T) {
+	for _, tc := range []struct {
+		dist, version string
+		dsStatus      int
+		wantErr       string // empty: data streams are used
+	}{
+		{"", "8.15.0", 0, ""},
+		{"", "7.9.0", 0, ""},
+		{"", "7.8.1", 0, "has no data streams"},
+		{"", "6.8.0", 0, "has no data streams"},
+		{"", "7.10.2", http.StatusMethodNotAllowed, "has no data stream API (GET /_data_stream answered HTTP 405"},
+		{"", "7.10.2", http.StatusBadRequest, "HTTP 400"},
+		{"", "8.15.0", http.StatusForbidden, ""},
+		{"opensearch", "1.3.13", 0, ""},
+		{"opensearch", "3.8.0", 0, ""},
+	} {
+		t.Run(tc.dist+tc.version+fmt.Sprint(tc.dsStatus), func(t *testing.T) {
+			f := newFakeNode(t)
+			f.dist, f.version, f.dataStreamStatus = tc.dist, tc.version, tc.dsStatus
+			o, _ := build(t, "elasticsearch", fmt.Sprintf(`hosts => [%q] data_stream => true manage_template => false`, f.srv.URL))
+			err := o.trySetup(context.Background())
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("setup: %v", err)
+				}
+				if err := o.Write(context.Background(), messages("m", 1)); err != nil {
+					t.Fatal(err)
+				}
+				if got, _, _ := strings.Cut(string(f.bodies[0]), "\n"); got != `{"create":{"_index":"logs-generic-default"}}` {
+					t.Fatalf("action line %s", got)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "data_stream => false") {
+				t.Fatalf("setup error %v, want one with %q", err, tc.wantErr)
+			}
+			// Write keeps the events (retrying setup) and sends nothing.
+			o.RetryInitialInterval = time.Millisecond
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			if err := o.Write(ctx, messages("m", 1)); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Write: %v, want the context's deadline", err)
+			}
+			if n := f.requests.Load(); n != 0 {
+				t.Fatalf("%d bulk requests sent to a cluster without data streams", n)
+			}
+		})
 	}
 }
