@@ -292,4 +292,3 @@ func TestStopUnderLoadNoDuplicates(t *testing.T) {
 		})
 	}
 }
-
