@@ -61,8 +61,10 @@ const description = "Listens for HTTP requests (any method; usually `POST` or `P
 	"therefore stays bounded whatever the clients do. A body that decodes into more than 1024 events is " +
 	"handed to the pipeline in parts of 1024: only the first part can be refused with 429; once it was " +
 	"accepted the request waits for the rest (answering 429 then would make the client send the accepted " +
-	"events again). If the client disconnects or Sluice stops while a request waits, the client gets no " +
-	"success answer: events it then sends again may be delivered twice (at-least-once).\n\n" +
+	"events again). When Sluice stops (or reloads the pipeline), it stops accepting connections and gives " +
+	"the requests in progress up to 10 seconds to be taken by the pipeline and answered; a request still " +
+	"waiting then, or whose client disconnects, gets no success answer: events it then sends again may be " +
+	"delivered twice (at-least-once).\n\n" +
 	"With `user` and `password` set, requests must carry HTTP Basic credentials; others get 401 with a " +
 	"`WWW-Authenticate` header. The `Authorization` header is never copied into events.\n\n" +
 	"### Event fields\n\n" +
@@ -150,7 +152,7 @@ type Input struct {
 	// shutdownGrace bounds the wait for requests in progress when Run
 	// stops (shutdownTimeout; tests shorten it).
 	shutdownGrace time.Duration
-	workers chan struct{} // threads: requests being decoded and pushed
+	workers       chan struct{} // threads: requests being decoded and pushed
 
 	conflictLog netutil.LogLimiter
 
