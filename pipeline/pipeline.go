@@ -155,7 +155,7 @@ func New(cfg *config.Pipeline, set Settings) (*Pipeline, error) {
 	counts := map[string]int{}
 	env := &plugin.BuildEnv{
 		Config: cfg, Logger: p.log, PipelineID: set.ID, DataDir: set.DataDir,
-		ECSCompatibility: set.ECSCompatibility, DeadLetter: set.DeadLetter,
+		ECSCompatibility: set.ECSCompatibility, DeadLetter: set.DeadLetter, Workers: set.Workers,
 		NewID: func(s *plugin.Spec) string {
 			counts[s.Kind.String()+s.Name]++
 			return fmt.Sprintf("%s_%s_%d", s.Kind, s.Name, counts[s.Kind.String()+s.Name])
