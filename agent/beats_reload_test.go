@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -12,6 +13,10 @@ import (
 	lumber "github.com/elastic/go-lumber/client/v2"
 
 	"github.com/sluicelog/sluice/agent"
+	"github.com/sluicelog/sluice/config"
+	"github.com/sluicelog/sluice/event"
+	"github.com/sluicelog/sluice/pipeline"
+	"github.com/sluicelog/sluice/plugin"
 )
 
 // lumberSender sends events numbered by "seq" with go-lumber (the client of
@@ -211,4 +216,99 @@ output { file { path => ` + strconv.Quote(out) + ` codec => json_lines } }`
 			}
 		})
 	}
+}
+
+// stuckOutput takes nothing until its context ends (an output whose
+// destination is down), and says when it was first called.
+type stuckOutput struct{ called chan struct{} }
+
+func (*stuckOutput) Settings(*plugin.Settings) {}
+func (o *stuckOutput) Write(ctx context.Context, _ []*event.Event) error {
+	select {
+	case o.called <- struct{}{}:
+	default:
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A forced stop (a second SIGTERM) while the beats input waits, in its
+// grace period, for a full pipeline whose output is stuck: the window is
+// not acknowledged (its events are thrown away, the client must resend
+// them), and the stop does not wait for the grace period to end.
+func TestForceStopDuringInputGraceDoesNotAcknowledge(t *testing.T) {
+	l, port := freePort(t)
+	l.Close()
+	out := &stuckOutput{called: make(chan struct{}, 1)}
+	reg := plugin.Default.Clone()
+	reg.Register(plugin.Spec{Kind: plugin.KindOutput, Name: "stuck_test", New: func() plugin.Plugin { return out }})
+	src := `input { beats { host => "127.0.0.1" port => ` + strconv.Itoa(port) + ` } } output { stuck_test { } }`
+	cfg, err := config.ParseString("main.conf", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := agent.New(agent.Options{Logger: quiet, Load: func() ([]agent.Spec, error) {
+		return []agent.Spec{agent.NewSpec("main", pipeline.Settings{Workers: 1, BatchSize: 10, Logger: quiet, Registry: reg}, cfg, nil)}, nil
+	}})
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() {
+		cancel()
+		a.ForceStop()
+		<-done
+	}()
+
+	cl, err := lumber.SyncDial(net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), lumber.Timeout(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	type result struct {
+		n   int
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		n, err := cl.Send(lumberDocs(0, 200)) // more than the queue and the batch in the worker
+		res <- result{n, err}
+	}()
+	select {
+	case <-out.called:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the output was never called")
+	}
+	select {
+	case r := <-res:
+		t.Fatalf("the window was answered (%d, %v) while the pipeline is full", r.n, r.err)
+	default:
+	}
+	cancel() // SIGTERM: the input waits for the window (grace period)
+	t0 := time.Now()
+	a.ForceStop() // the second SIGTERM
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatal("the forced stop waited for the input's grace period")
+	}
+	done <- nil // for the deferred cleanup
+	t.Logf("stopped %s after the forced stop", time.Since(t0))
+	r := <-res
+	if r.err == nil && r.n > 0 {
+		t.Fatalf("%d events acknowledged after a forced stop: they were thrown away", r.n)
+	}
+}
+
+func lumberDocs(first, n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = map[string]any{"message": "event " + strconv.Itoa(first+i), "seq": first + i}
+	}
+	return out
 }
