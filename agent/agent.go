@@ -8,7 +8,11 @@
 // old pipeline stopped (its inputs close, the events it accepted are
 // delivered) and the new one started. When the new pipeline cannot start
 // (a port it needs is taken) the old configuration is started again and the
-// failure is reported. Unchanged pipelines are not touched.
+// failure is reported. When that fails too (another process took the port
+// the two share), the pipeline is down: the agent then tries again with
+// backoff — the new configuration, else the old one — until one starts, a
+// later reload replaces them, or the agent stops. Unchanged pipelines are
+// not touched.
 package agent
 
 import (
@@ -62,6 +66,10 @@ type Options struct {
 	// and about reload outcomes (the monitoring API follows the agent
 	// through it).
 	Observer Observer
+	// RetryInitial and RetryMax bound the backoff between attempts to
+	// start a pipeline that is down because its start failed at a reload
+	// (default 1s doubling up to 30s).
+	RetryInitial, RetryMax time.Duration
 }
 
 // Observer follows an Agent's pipelines. Its methods are called from the
@@ -89,6 +97,11 @@ type ReloadStats struct {
 	// was none.
 	LastSuccessTimestamp time.Time
 	LastFailureTimestamp time.Time
+	// StartRetries counts the failed attempts to start the pipeline since
+	// a reload left it down (0 while it runs); NextStartRetry is when the
+	// next attempt is due (zero when none is pending).
+	StartRetries   int64
+	NextStartRetry time.Time
 }
 
 // Running is one running pipeline.
@@ -118,6 +131,23 @@ type Agent struct {
 	live     map[*managed]bool // every pipeline whose Run has not returned, stopping ones included
 	reloadMu sync.Mutex
 	exited   chan *managed // pipelines whose Run returned
+
+	// retries are the pipelines that are down because their start failed
+	// at a reload, by id (guarded by mu); retryKick wakes Run to re-arm
+	// its timer.
+	retries   map[string]*retry
+	retryKick chan struct{}
+	// afterStop, when set (tests), runs between stopping a pipeline and
+	// starting its replacement.
+	afterStop func(id string)
+}
+
+// retry is a pipeline that is down: the configurations to try to start.
+type retry struct {
+	next    Spec  // the configuration the reload wanted
+	prev    *Spec // the configuration that ran before, if any
+	attempt int
+	due     time.Time
 }
 
 // managed is a running pipeline and how to stop it.
@@ -143,6 +173,12 @@ func New(opts Options) *Agent {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.RetryInitial <= 0 {
+		opts.RetryInitial = time.Second
+	}
+	if opts.RetryMax < opts.RetryInitial {
+		opts.RetryMax = max(30*time.Second, opts.RetryInitial)
+	}
 	return &Agent{
 		opts: opts, log: opts.Logger,
 		reloadReq: make(chan struct{}, 1),
@@ -152,6 +188,8 @@ func New(opts Options) *Agent {
 		finished:  map[string]string{},
 		live:      map[*managed]bool{},
 		exited:    make(chan *managed, 16),
+		retries:   map[string]*retry{},
+		retryKick: make(chan struct{}, 1),
 	}
 }
 
@@ -287,17 +325,36 @@ func (a *Agent) Run(ctx context.Context) error {
 		tick = t.C
 	}
 	var firstErr error
+	retryTimer := time.NewTimer(time.Hour)
+	retryTimer.Stop()
+	defer retryTimer.Stop()
+	armRetry := func() {
+		retryTimer.Stop()
+		if due, ok := a.nextRetry(); ok {
+			retryTimer.Reset(max(time.Until(due), 0))
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			a.reloadMu.Lock()
 			a.stopAll()
+			a.mu.Lock()
+			clear(a.retries)
+			a.mu.Unlock()
 			a.reloadMu.Unlock()
 			return firstErr
 		case <-a.reloadReq:
 			a.Reload(false)
+			armRetry()
 		case <-tick:
 			a.Reload(true)
+			armRetry()
+		case <-a.retryKick:
+			armRetry()
+		case <-retryTimer.C:
+			a.retryDue()
+			armRetry()
 		case m := <-a.exited:
 			id := m.spec.ID
 			a.mu.Lock()
@@ -475,6 +532,17 @@ func (a *Agent) Reload(skipKnownFailures bool) error {
 	for _, s := range specs {
 		want[s.ID] = true
 	}
+	a.mu.Lock()
+	for id := range a.retries {
+		if !want[id] {
+			a.log.Info("reload: pipeline removed from the configuration; no longer trying to start it", "pipeline", id)
+			delete(a.retries, id)
+			if st := a.stats[id]; st != nil {
+				st.StartRetries, st.NextStartRetry = 0, time.Time{}
+			}
+		}
+	}
+	a.mu.Unlock()
 	for _, r := range a.Pipelines() {
 		if !want[r.ID] {
 			if m := a.get(r.ID); m != nil {
@@ -539,30 +607,137 @@ func (a *Agent) apply(cur *managed, s Spec) error {
 	}
 	if cur == nil {
 		if err := a.start(s, next); err != nil {
-			return fail(fmt.Errorf("start: %w", err))
+			delay := a.scheduleRetry(s, nil)
+			return fail(fmt.Errorf("start: %w; retrying in %s", err, delay))
 		}
+		a.clearRetry(s.ID)
 		a.recordSuccess(s.ID)
 		a.log.Info("reload: pipeline started", "pipeline", s.ID)
 		return nil
 	}
 	a.log.Info("reload: configuration changed; stopping the running pipeline (it delivers what it accepted)", "pipeline", s.ID)
 	a.stop(cur)
+	if a.afterStop != nil {
+		a.afterStop(s.ID)
+	}
 	if err := a.start(s, next); err != nil {
 		startErr := fmt.Errorf("the new configuration failed to start: %w", err)
 		// Bring the previous configuration back.
-		old, berr := pipeline.New(cur.spec.Config, cur.spec.Settings)
-		if berr == nil {
-			berr = a.start(cur.spec, old)
-		}
-		if berr != nil {
-			a.log.Error("reload: the previous configuration did not start again either; the pipeline is down", "pipeline", s.ID, "error", berr)
-			return fail(fmt.Errorf("%w; restarting the previous configuration failed too: %v", startErr, berr))
+		if berr := a.startSpec(cur.spec); berr != nil {
+			prev := cur.spec
+			delay := a.scheduleRetry(s, &prev)
+			a.log.Error("reload: the previous configuration did not start again either; the pipeline is down until one of them starts",
+				"pipeline", s.ID, "error", berr, "retry_in", delay)
+			return fail(fmt.Errorf("%w; restarting the previous configuration failed too: %v; the pipeline is down, retrying in %s", startErr, berr, delay))
 		}
 		return fail(fmt.Errorf("%w; the previous configuration runs again", startErr))
 	}
 	a.recordSuccess(s.ID)
 	a.log.Info("reload: pipeline reloaded", "pipeline", s.ID)
 	return nil
+}
+
+// startSpec builds and starts s.
+func (a *Agent) startSpec(s Spec) error {
+	p, err := pipeline.New(s.Config, s.Settings)
+	if err != nil {
+		return err
+	}
+	return a.start(s, p)
+}
+
+// scheduleRetry records that pipeline s.ID is down and when to try to
+// start it again; it returns the delay.
+func (a *Agent) scheduleRetry(s Spec, prev *Spec) time.Duration {
+	a.mu.Lock()
+	r := a.retries[s.ID]
+	if r == nil {
+		r = &retry{}
+		a.retries[s.ID] = r
+	}
+	r.next = s
+	if prev != nil {
+		r.prev = prev
+	}
+	delay := a.opts.RetryInitial
+	for i := 0; i < r.attempt && delay < a.opts.RetryMax; i++ {
+		delay *= 2
+	}
+	delay = min(delay, a.opts.RetryMax)
+	r.attempt++
+	r.due = time.Now().Add(delay)
+	st := a.statsOf(s.ID)
+	st.StartRetries = int64(r.attempt)
+	st.NextStartRetry = a.opts.Now().Add(delay)
+	a.mu.Unlock()
+	select {
+	case a.retryKick <- struct{}{}:
+	default:
+	}
+	return delay
+}
+
+// clearRetry forgets that pipeline id is down.
+func (a *Agent) clearRetry(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.retries, id)
+	if st := a.stats[id]; st != nil {
+		st.StartRetries, st.NextStartRetry = 0, time.Time{}
+	}
+}
+
+// nextRetry returns when the earliest pending start attempt is due.
+func (a *Agent) nextRetry() (time.Time, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var due time.Time
+	for _, r := range a.retries {
+		if due.IsZero() || r.due.Before(due) {
+			due = r.due
+		}
+	}
+	return due, !due.IsZero()
+}
+
+// retryDue tries to start every pipeline whose retry is due: the
+// configuration the reload wanted, else the one that ran before.
+func (a *Agent) retryDue() {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	now := time.Now()
+	a.mu.Lock()
+	var due []*retry
+	for _, r := range a.retries {
+		if !r.due.After(now) {
+			due = append(due, r)
+		}
+	}
+	a.mu.Unlock()
+	for _, r := range due {
+		id := r.next.ID
+		if a.get(id) != nil {
+			a.clearRetry(id) // a reload started it meanwhile
+			continue
+		}
+		err := a.startSpec(r.next)
+		if err == nil {
+			a.clearRetry(id)
+			a.recordSuccess(id)
+			a.log.Info("reload: pipeline started after its start failed", "pipeline", id, "attempts", r.attempt+1)
+			continue
+		}
+		if r.prev != nil {
+			if perr := a.startSpec(*r.prev); perr == nil {
+				a.clearRetry(id)
+				a.log.Warn("reload: the previous configuration runs again; the new one still fails to start (fix it and reload)",
+					"pipeline", id, "error", err, "attempts", r.attempt+1)
+				continue
+			}
+		}
+		delay := a.scheduleRetry(r.next, nil)
+		a.log.Error("reload: pipeline still down: it failed to start again; retrying", "pipeline", id, "error", err, "attempt", r.attempt, "retry_in", delay)
+	}
 }
 
 func (a *Agent) recordSuccess(id string) {

@@ -430,3 +430,90 @@ func TestAddressConflict(t *testing.T) {
 		t.Errorf("b reloads = %+v", st)
 	}
 }
+
+// When another process takes the port between the old pipeline's stop and
+// the new one's start, neither configuration can start: the pipeline is
+// down, the failure is reported, and the agent tries again with backoff
+// until the port is free, then runs the new configuration.
+func TestReloadRetriesWhenPortTaken(t *testing.T) {
+	l, port := freePort(t)
+	l.Close()
+	conf := func(tag string) string {
+		return `input { tcp { host => "127.0.0.1" port => ` + strconv.Itoa(port) + ` } } filter { mutate { add_tag => ["` + tag + `"] } } output { null { } }`
+	}
+	h := start(t, agent.Options{RetryInitial: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond}, map[string]string{"main": conf("v1")})
+	oldHash := h.a.Pipelines()[0].Hash
+	var taken net.Listener
+	agent.SetAfterStop(h.a, func(id string) {
+		var err error
+		if taken, err = net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err != nil {
+			t.Errorf("taking the port: %v", err)
+		}
+	})
+	h.c.set("main", conf("v2"))
+	err := h.a.Reload(false)
+	if err == nil || !strings.Contains(err.Error(), "pipeline is down, retrying in") {
+		t.Fatalf("err = %v, want both configurations failing and a retry", err)
+	}
+	if taken == nil {
+		t.FailNow()
+	}
+	if n := len(h.a.Pipelines()); n != 0 {
+		t.Fatalf("%d pipelines run, want none while the port is taken", n)
+	}
+	waitFor(t, "several start attempts", func() bool { return h.a.Reloads()["main"].StartRetries >= 3 })
+	if st := h.a.Reloads()["main"]; st.Failures != 1 || st.NextStartRetry.IsZero() || !strings.Contains(st.LastError, "address already in use") {
+		t.Errorf("reloads while down = %+v, want one failure naming the taken port and a next retry", st)
+	}
+	taken.Close()
+	waitFor(t, "the pipeline to start", func() bool { return len(h.a.Pipelines()) == 1 })
+	r := h.a.Pipelines()[0]
+	if r.Hash == oldHash {
+		t.Error("the previous configuration started; want the new one (the reload's)")
+	}
+	if st := h.a.Reloads()["main"]; st.Successes != 1 || st.StartRetries != 0 || !st.NextStartRetry.IsZero() {
+		t.Errorf("reloads after the start = %+v, want one success and no retry pending", st)
+	}
+	c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatalf("the new pipeline does not listen: %v", err)
+	}
+	c.Close()
+}
+
+// While a pipeline is down, a retry starts the previous configuration when
+// the new one still cannot start but the old one can.
+func TestRetryFallsBackToPreviousConfig(t *testing.T) {
+	l, oldPort := freePort(t)
+	l.Close()
+	takenNew, newPort := freePort(t)
+	defer takenNew.Close()
+	tcp := func(port int) string {
+		return `input { tcp { host => "127.0.0.1" port => ` + strconv.Itoa(port) + ` } } output { null { } }`
+	}
+	h := start(t, agent.Options{RetryInitial: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond}, map[string]string{"main": tcp(oldPort)})
+	oldHash := h.a.Pipelines()[0].Hash
+	var takenOld net.Listener
+	agent.SetAfterStop(h.a, func(string) {
+		var err error
+		if takenOld, err = net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(oldPort)); err != nil {
+			t.Errorf("taking the port: %v", err)
+		}
+	})
+	h.c.set("main", tcp(newPort))
+	if err := h.a.Reload(false); err == nil || !strings.Contains(err.Error(), "retrying") {
+		t.Fatalf("err = %v, want a retry", err)
+	}
+	if takenOld == nil {
+		t.FailNow()
+	}
+	waitFor(t, "a start attempt", func() bool { return h.a.Reloads()["main"].StartRetries >= 2 })
+	takenOld.Close()
+	waitFor(t, "the previous configuration to start", func() bool { return len(h.a.Pipelines()) == 1 })
+	if h.a.Pipelines()[0].Hash != oldHash {
+		t.Error("want the previous configuration running")
+	}
+	if st := h.a.Reloads()["main"]; st.Successes != 0 || st.Failures != 1 || st.StartRetries != 0 {
+		t.Errorf("reloads = %+v, want the one failure and no retry pending", st)
+	}
+}

@@ -155,7 +155,7 @@ func New(cfg *config.Pipeline, set Settings) (*Pipeline, error) {
 	counts := map[string]int{}
 	env := &plugin.BuildEnv{
 		Config: cfg, Logger: p.log, PipelineID: set.ID, DataDir: set.DataDir,
-		ECSCompatibility: set.ECSCompatibility, DeadLetter: set.DeadLetter,
+		ECSCompatibility: set.ECSCompatibility, DeadLetter: set.DeadLetter, Workers: set.Workers,
 		NewID: func(s *plugin.Spec) string {
 			counts[s.Kind.String()+s.Name]++
 			return fmt.Sprintf("%s_%s_%d", s.Kind, s.Name, counts[s.Kind.String()+s.Name])
@@ -268,8 +268,17 @@ func (p *Pipeline) Inputs() []plugin.Input {
 func (p *Pipeline) Started() <-chan struct{} { return p.started }
 
 // ForceStop makes outputs give up retrying so Run returns quickly; events
-// not yet delivered are not acknowledged to their inputs.
-func (p *Pipeline) ForceStop() { p.outCancel() }
+// not yet delivered are not acknowledged to their inputs. The memory queue
+// stops accepting events at once: an input still finishing its work at
+// shutdown (a beats window in its grace period) must not have events
+// acknowledged that the workers now throw away. (A persisted queue keeps
+// accepting them: they are on disk for the next start.)
+func (p *Pipeline) ForceStop() {
+	p.outCancel()
+	if p.q != nil {
+		p.q.close()
+	}
+}
 
 // Stats are event counters.
 type Stats struct {

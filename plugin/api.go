@@ -59,6 +59,11 @@ type Context struct {
 	ID string
 	// DataDir is path.data: where plugins keep state.
 	DataDir string
+	// Workers is the pipeline's pipeline.workers: how many goroutines may
+	// call a filter's Filter at once. Filters that need a task's events
+	// in order (aggregate, elapsed) warn when it is above 1. 0 means not
+	// known (a plugin built outside a pipeline, as in tests).
+	Workers int
 	// ECSCompatibility is the plugin's ECS mode: its `ecs_compatibility`
 	// setting, else the pipeline's (`disabled`, `v1` or `v8`). It decides
 	// where plugins put the fields they add (e.g. `host` or

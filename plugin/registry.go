@@ -149,6 +149,9 @@ type BuildEnv struct {
 	DataDir    string
 	// ECSCompatibility is pipeline.ecs_compatibility (disabled, v1, v8).
 	ECSCompatibility string
+	// Workers is pipeline.workers, given to plugins as Context.Workers
+	// (0 when not known).
+	Workers int
 	// NewID makes an id for a plugin that has none.
 	NewID func(spec *Spec) string
 	// DeadLetter is the pipeline's dead letter queue, nil unless
@@ -209,6 +212,7 @@ func (r *Registry) Build(kind Kind, p *config.Plugin, env *BuildEnv) (*Instance,
 		PipelineID: env.PipelineID,
 		ID:         id,
 		DataDir:    env.DataDir,
+		Workers:    env.Workers,
 
 		ECSCompatibility: ecs,
 	}
@@ -220,7 +224,7 @@ func (r *Registry) Build(kind Kind, p *config.Plugin, env *BuildEnv) (*Instance,
 	in.Context.buildCodec = func(name string) (Codec, error) {
 		cin, err := r.Build(KindCodec, &config.Plugin{Pos: p.Pos, Name: name}, &BuildEnv{
 			Config: env.Config, Logger: env.Logger, PipelineID: env.PipelineID,
-			DataDir: env.DataDir, ECSCompatibility: ecs,
+			DataDir: env.DataDir, ECSCompatibility: ecs, Workers: env.Workers,
 			NewID: func(*Spec) string { return id + "_codec_" + name },
 		})
 		if cin != nil {

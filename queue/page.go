@@ -73,6 +73,12 @@ func nextRecord(b []byte) (payload []byte, n int, err error) {
 	if l > maxRecord {
 		return nil, 0, fmt.Errorf("%w: length %d", errTorn, l)
 	}
+	if l == 0 {
+		// No event encodes to nothing; an all-zero header (whose CRC of
+		// the empty payload matches) is a zeroed tail: the file grew but
+		// its data never reached the disk.
+		return nil, 0, fmt.Errorf("%w: zero length (a zeroed tail)", errTorn)
+	}
 	end := recordHdrLen + int(l)
 	if len(b) < end {
 		return nil, 0, nil

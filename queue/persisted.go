@@ -239,6 +239,17 @@ func (q *Persisted) recover() error {
 		ack, ok = 0, false
 	}
 	var replayed uint64
+	// Pages repaired (truncated after their last valid record), logged
+	// once the next page tells how many events the damage cost.
+	type repair struct {
+		path              string
+		kept, keptBytes   int64
+		droppedBytes, end int64
+		lost              int64 // -1: unknown (the last page)
+		reason            error
+	}
+	var repairs []*repair
+	var pending *repair // the last repair, until the next page is scanned
 	for i, n := range nums {
 		path := filepath.Join(q.opt.Dir, "page."+strconv.FormatUint(n, 10))
 		f, err := os.OpenFile(path, os.O_RDWR, 0)
@@ -249,7 +260,8 @@ func (q *Persisted) recover() error {
 		if err != nil {
 			if i == len(nums)-1 && r.fileLen < pageHeaderLen {
 				// Created just before a crash, header not written.
-				q.log.Warn("queue page with a torn header removed", "page", path, "bytes", r.fileLen)
+				q.log.Warn("persisted queue recovered: removed a page created just before a crash, before its header was written (it held no events)",
+					"page", path, "bytes", r.fileLen)
 				f.Close()
 				os.Remove(path)
 				continue
@@ -257,9 +269,14 @@ func (q *Persisted) recover() error {
 			f.Close()
 			return fmt.Errorf("page %s: %w", path, err)
 		}
+		if pending != nil {
+			pending.lost = max(int64(r.firstSeq)-pending.end, 0)
+			pending = nil
+		}
 		if r.badErr != nil {
-			q.log.Warn("queue page has a torn or corrupt tail; truncated (nothing from it is handed to the pipeline)",
-				"page", path, "offset", r.validLen, "bytes_dropped", r.fileLen-r.validLen, "reason", r.badErr)
+			pending = &repair{path: path, kept: int64(r.count), keptBytes: r.validLen, droppedBytes: r.fileLen - r.validLen,
+				end: int64(r.firstSeq + r.count), lost: -1, reason: r.badErr}
+			repairs = append(repairs, pending)
 			if err := f.Truncate(r.validLen); err != nil {
 				f.Close()
 				return fmt.Errorf("truncate %s: %w", path, err)
@@ -284,6 +301,15 @@ func (q *Persisted) recover() error {
 		q.pages = append(q.pages, p)
 		q.bytes += p.size
 		q.writeSeq = p.end()
+	}
+	for _, rp := range repairs {
+		attrs := []any{"page", rp.path, "events_kept", rp.kept, "bytes_kept", rp.keptBytes, "bytes_truncated", rp.droppedBytes}
+		if rp.lost >= 0 {
+			attrs = append(attrs, "events_lost", rp.lost)
+		}
+		attrs = append(attrs, "reason", rp.reason)
+		q.log.Warn("persisted queue recovered: a page had a torn or corrupt tail (a write cut short by a crash, or damage); "+
+			"truncated it after its last valid record, nothing from the damaged part reaches the pipeline", attrs...)
 	}
 	if len(nums) > 0 {
 		q.nextNum = nums[len(nums)-1] + 1

@@ -433,16 +433,16 @@ func TestTornTailAndCorruptRecords(t *testing.T) {
 	}{
 		{"half a record header", func(t *testing.T, path string) {
 			appendBytes(t, path, []byte{0x10, 0, 0})
-		}, 5, "torn or corrupt tail"},
+		}, 5, "bytes_truncated="},
 		{"record cut short", func(t *testing.T, path string) {
 			rec, at := beginRecord(nil)
 			rec = append(rec, AppendEvent(nil, event.NewMessage("partial"))...)
 			rec = endRecord(rec, at)
 			appendBytes(t, path, rec[:len(rec)-4])
-		}, 5, "torn or corrupt tail"},
+		}, 5, "bytes_truncated="},
 		{"zeroed tail", func(t *testing.T, path string) {
 			appendBytes(t, path, make([]byte, 100))
-		}, 5, "torn or corrupt tail"},
+		}, 5, "bytes_truncated="},
 		{"flipped byte in the third record", func(t *testing.T, path string) {
 			b, err := os.ReadFile(path)
 			if err != nil {
@@ -460,10 +460,10 @@ func TestTornTailAndCorruptRecords(t *testing.T) {
 			if err := os.WriteFile(path, b, 0o644); err != nil {
 				t.Fatal(err)
 			}
-		}, 2, "torn or corrupt tail"},
+		}, 2, "bytes_truncated="},
 		{"impossible length", func(t *testing.T, path string) {
 			appendBytes(t, path, []byte{0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5})
-		}, 5, "torn or corrupt tail"},
+		}, 5, "bytes_truncated="},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -480,6 +480,12 @@ func TestTornTailAndCorruptRecords(t *testing.T) {
 			}
 			if !strings.Contains(logs.String(), tc.wantLog) {
 				t.Errorf("log lacks %q:\n%s", tc.wantLog, logs.String())
+			}
+			if n := strings.Count(logs.String(), "persisted queue recovered"); n != 1 {
+				t.Errorf("%d recovery lines, want one:\n%s", n, logs.String())
+			}
+			if want := fmt.Sprintf("events_kept=%d ", tc.wantN); !strings.Contains(logs.String(), want) {
+				t.Errorf("log lacks %q:\n%s", want, logs.String())
 			}
 			// The queue goes on working after the repair.
 			ackAll(got)
@@ -609,5 +615,59 @@ func testOrderAcrossMemoryAndDisk(t *testing.T, mem int) {
 	ackAll(got)
 	if q.Unacked() != 0 {
 		t.Fatalf("unacked = %d", q.Unacked())
+	}
+}
+
+// A corrupt record in a page that is not the last one costs the rest of
+// that page: the recovery line says how many events were lost.
+func TestCorruptRecordInOlderPageIsCounted(t *testing.T) {
+	dir := t.TempDir()
+	q := open(t, Options{Dir: dir, PageCapacity: 1024})
+	for i := 0; i < 10; i++ {
+		push(t, q, msgs(fmt.Sprintf("p%d-", i), 5))
+	}
+	crash(q)
+	files := pageFiles(t, dir)
+	sort.Slice(files, func(i, j int) bool { return pageNum(files[i]) < pageNum(files[j]) })
+	if len(files) < 3 {
+		t.Fatalf("%d pages, want several", len(files))
+	}
+	first := files[0]
+	b, err := os.ReadFile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Count the first page's records, then damage its second one.
+	total, off, second := 0, pageHeaderLen, 0
+	for off < len(b) {
+		_, n, err := nextRecord(b[off:])
+		if err != nil || n == 0 {
+			break
+		}
+		if total == 1 {
+			second = off
+		}
+		total++
+		off += n
+	}
+	if total < 3 {
+		t.Fatalf("first page holds %d records, want several", total)
+	}
+	b[second+recordHdrLen+3] ^= 0x40
+	if err := os.WriteFile(first, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuf
+	q = open(t, Options{Dir: dir, PageCapacity: 1024, Logger: testLogger(t, &logs)})
+	defer q.Close()
+	got := popAll(t, q)
+	lost := 50 - len(got)
+	if lost <= 0 {
+		t.Fatalf("recovered %d of 50 events; the damage should cost some", len(got))
+	}
+	line := logs.String()
+	if !strings.Contains(line, "persisted queue recovered") || !strings.Contains(line, fmt.Sprintf("events_lost=%d ", lost)) ||
+		!strings.Contains(line, "events_kept=1 ") {
+		t.Errorf("recovery line does not say 1 event kept and %d lost:\n%s", lost, line)
 	}
 }

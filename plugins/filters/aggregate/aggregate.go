@@ -53,8 +53,10 @@ aggregate filter per ` + "`task_id`" + ` pattern. Timeouts are checked at every 
 ` + "`timeout_timestamp_field`" + `, against the event times when the task's next event arrives.
 
 **Ordering.** The filter needs the events of a task in order: run the pipeline with one
-worker (` + "`pipeline.workers: 1`" + ` or ` + "`-w 1`" + `), as Logstash requires. The filter logs a
-warning when it sees events from several workers at once.
+worker (` + "`pipeline.workers: 1`" + ` or ` + "`-w 1`" + `), as Logstash's documentation asks. When the
+pipeline has more workers, the filter logs a warning naming the setting as the pipeline is
+built (Logstash says nothing at run time) and runs anyway: events of a task may then be
+aggregated out of order.
 
 With ` + "`aggregate_maps_path`" + ` (set in one aggregate filter of the pipeline) the maps still
 open at shutdown are saved as JSON and loaded, then the file removed, at the next start.
@@ -167,12 +169,22 @@ func (f *Filter) hasTimeoutOptions() bool {
 	return false
 }
 
+// orderWarning is logged when the filter can see a task's events out of
+// order: at Init when the pipeline has several workers, else when Filter
+// finds itself called from two workers at once.
+const orderWarning = "aggregate needs the events of a task in order, but the pipeline runs several workers: " +
+	"events of a task may be aggregated out of order; set pipeline.workers: 1 (or -w 1) for this pipeline"
+
 // Init compiles the code, joins the pipeline's shared maps and loads
 // saved maps.
 func (f *Filter) Init(ctx *plugin.Context) error {
 	f.logger = ctx.Logger
 	if f.now == nil {
 		f.now = time.Now
+	}
+	if ctx.Workers > 1 {
+		f.warnedOrder.Store(true) // said once here; Filter need not notice it
+		f.logger.Warn(orderWarning, "pipeline", ctx.PipelineID, "pipeline.workers", ctx.Workers)
 	}
 	var err error
 	if f.taskID, err = event.ParseTemplate(f.TaskID); err != nil {
@@ -267,8 +279,7 @@ func (f *Filter) reference(e *event.Event, now time.Time) time.Time {
 // Filter runs the code for e's task.
 func (f *Filter) Filter(e *event.Event, emit func(*event.Event)) bool {
 	if f.inFilter.Add(1) > 1 && !f.warnedOrder.Swap(true) {
-		f.logger.Warn("aggregate sees events from several pipeline workers at once: events of a task may be " +
-			"processed out of order; run this pipeline with one worker (pipeline.workers: 1, or -w 1)")
+		f.logger.Warn(orderWarning)
 	}
 	defer f.inFilter.Add(-1)
 

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,5 +113,53 @@ output { collect { } }`)
 	}
 	if v, _ := pushed[0].GetField("user"); v != "u1" {
 		t.Errorf("pushed %#v", pushed[0].Fields())
+	}
+}
+
+// logLines collects log output.
+type logLines struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b = append(l.b, p...)
+	return len(p), nil
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return string(l.b)
+}
+
+// Building a pipeline with several workers warns, naming the setting; with
+// one worker nothing is said.
+func TestWarnsAtBuildWithSeveralWorkers(t *testing.T) {
+	r := plugin.Default.Clone()
+	r.Register(plugin.Spec{Kind: plugin.KindInput, Name: "hold_feed", New: func() plugin.Plugin { return &holdFeed{} }})
+	cfg, err := config.ParseString("t.conf", `input { hold_feed { } }
+filter { aggregate { task_id => "%{user}" code => "map['n'] = 1" } }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 2, 4} {
+		var logs logLines
+		p, err := pipeline.New(cfg, pipeline.Settings{ID: "agg", Workers: workers, Registry: r, DataDir: t.TempDir(),
+			Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Close()
+		got := logs.String()
+		warned := strings.Contains(got, "level=WARN") && strings.Contains(got, "set pipeline.workers: 1")
+		if warned != (workers > 1) {
+			t.Errorf("workers %d: warned %v, want %v; logs:\n%s", workers, warned, workers > 1, got)
+		}
+		if workers > 1 && !strings.Contains(got, "pipeline.workers="+strconv.Itoa(workers)) {
+			t.Errorf("workers %d: the warning does not give the worker count:\n%s", workers, got)
+		}
 	}
 }

@@ -58,8 +58,11 @@ left alone. With ` + "`keep_start_event => \"last\"`" + ` a second start event w
 replaces the first; by default the first is kept.
 
 Pending start events are kept in memory (like Logstash: lost on restart, one
-table per pipeline). For correct pairing, run the pipeline with one worker or
-make sure a start and its end are processed in order.
+table per pipeline). For correct pairing, a start must be processed before its end: run
+the pipeline with one worker (` + "`pipeline.workers: 1`" + ` or ` + "`-w 1`" + `). With more workers
+the filter logs a warning naming the setting as the pipeline is built (Logstash says
+nothing) and runs anyway: an end processed before its start is then tagged
+` + "`elapsed_end_without_start`" + ` and the start expires.
 
 Differences from Logstash: the expiry age is measured on the clock (Logstash
 adds 5 seconds per flush); in ECS mode the host name of created events goes to
@@ -136,6 +139,11 @@ func (f *Filter) Init(ctx *plugin.Context) error {
 	}
 	if f.Timeout <= 0 {
 		return errors.New("timeout must be more than 0 seconds")
+	}
+	if ctx.Workers > 1 {
+		f.logger.Warn("elapsed needs a task's start event processed before its end, but the pipeline runs several workers: "+
+			"pairs may be missed (tagged elapsed_end_without_start); set pipeline.workers: 1 (or -w 1) for this pipeline",
+			"pipeline", ctx.PipelineID, "pipeline.workers", ctx.Workers)
 	}
 	f.hostRef = event.MustRef("host")
 	if ctx.ECS() {

@@ -200,10 +200,11 @@ func TestKeepAliveWhileBlocked(t *testing.T) {
 	})
 }
 
-// A connection blocked on a full queue ends promptly at shutdown, without
-// an ACK.
+// A connection blocked on a full queue ends at shutdown once the grace
+// period is over, without an ACK.
 func TestShutdownWhileBlocked(t *testing.T) {
 	in := build(t, "v8", "host", "127.0.0.1", "port", 0)
+	in.shutdownGrace = 200 * time.Millisecond
 	q := newRecordQueue()
 	q.block()
 	addr, stop := start(t, in, q)

@@ -97,6 +97,9 @@ type Input struct {
 	keepAlive    time.Duration // interval of keep-alive ACKs while a push waits
 	pushMax      int           // events pushed at once
 	pushMaxBytes int           // payload bytes pushed at once
+	// shutdownGrace bounds the wait for windows in flight when Run stops
+	// (defaultShutdownGrace; tests shorten it).
+	shutdownGrace time.Duration
 
 	held netutil.HeldListener // bound by Open, served by Run
 	srv  netutil.Server
@@ -359,9 +362,11 @@ func (in *Input) Open(ctx context.Context) error {
 // Close closes the listener if Run did not take it.
 func (in *Input) Close() error { return in.held.CloseHeld() }
 
-// Run accepts connections until ctx ends, then closes every connection
-// and returns nil. Windows not acknowledged by then are left to the
-// clients to send again.
+// Run accepts connections until ctx ends, then stops gracefully (see
+// shutdown.go): it stops accepting, lets every connection finish the window
+// it is in (pushed and acknowledged) for at most the grace period, closes
+// the connections and returns nil. Windows not acknowledged by then are
+// left to the clients to send again.
 func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 	ln := in.held.Take()
 	if ln == nil {
@@ -370,10 +375,41 @@ func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 		}
 		ln = in.held.Take()
 	}
+	grace := in.shutdownGrace
+	if grace <= 0 {
+		grace = defaultShutdownGrace
+	}
+	d := newDrainer(grace)
+	drained := make(chan struct{})
+	// The connections' context outlives ctx by the grace period: pushes
+	// of windows in flight still wait for room in the pipeline.
+	connCtx, stopConns := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopConns()
+	stopWatch := context.AfterFunc(ctx, func() {
+		ln.Close() // new connections are refused from now on
+		n := d.stop()
+		if n > 0 {
+			in.log.Info("stopping: no new connections; waiting for the windows in flight to be acknowledged", "connections", n, "grace", grace)
+		}
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-d.idle:
+		case <-t.C:
+			in.log.Warn("stopping: windows still unacknowledged after the grace period; closing their connections (the clients will resend them)", "connections", d.left(), "grace", grace)
+		}
+		stopConns()
+		close(drained)
+	})
+	defer func() {
+		if stopWatch() { // Serve failed before ctx ended
+			close(drained)
+		}
+	}()
 	in.srv.MaxConns = in.MaxConnections
 	in.srv.Logger = in.log
-	in.srv.Handle = func(ctx context.Context, c net.Conn) { in.serveConn(ctx, q, c) }
-	if err := in.srv.Serve(ctx, ln); err != nil {
+	in.srv.Handle = func(ctx context.Context, c net.Conn) { in.serveConn(ctx, q, c, d) }
+	if err := in.srv.Serve(connCtx, &drainListener{Listener: ln, drained: drained}); err != nil {
 		return fmt.Errorf("beats: accept on %s: %w", ln.Addr(), err)
 	}
 	return nil

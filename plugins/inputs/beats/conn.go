@@ -79,11 +79,18 @@ type conn struct {
 	wmu    sync.Mutex // guards writes to nc
 	ackBuf []byte
 
+	// Graceful stop (shutdown.go).
+	dmu      sync.Mutex
+	inWindow bool      // a window is open: finish it before stopping
+	draining bool      // the input is stopping
+	deadline time.Time // when draining: the end of the grace period
+
 	warned netutil.LogLimiter
 }
 
-// serveConn reads one connection until it ends. The server closes nc.
-func (in *Input) serveConn(ctx context.Context, q plugin.Queue, nc net.Conn) {
+// serveConn reads one connection until it ends or d tells it to stop. The
+// server closes nc.
+func (in *Input) serveConn(ctx context.Context, q plugin.Queue, nc net.Conn, d *drainer) {
 	log := in.log.With("peer", nc.RemoteAddr().String())
 	c := &conn{in: in, q: q, nc: nc, log: log}
 	if a, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
@@ -109,8 +116,12 @@ func (in *Input) serveConn(ctx context.Context, q plugin.Queue, nc net.Conn) {
 	if fast := in.fast; fast == fastNone {
 		c.cdec = in.Codec.NewDecoder(plugin.DecoderOptions{MaxBytes: int(in.MaxEventSize), Logger: log})
 	}
+	if !d.add(c) {
+		return // the input is stopping
+	}
+	defer d.remove(c)
 	c.dec = lumberjack.NewDecoder(
-		bufio.NewReaderSize(&idleReader{c: c.nc, timeout: in.ClientInactivityTimeout}, 64<<10),
+		bufio.NewReaderSize(&idleReader{c: c, timeout: in.ClientInactivityTimeout}, 64<<10),
 		lumberjack.Limits{MaxPayload: int(in.MaxEventSize), MaxCompressed: in.MaxWindowBytes},
 	)
 	log.Debug("connection opened")
@@ -119,8 +130,11 @@ func (in *Input) serveConn(ctx context.Context, q plugin.Queue, nc net.Conn) {
 	switch {
 	case err == nil:
 		log.Debug("connection closed")
-	case ctx.Err() != nil:
-		log.Debug("connection closed at shutdown", "error", err, "unacknowledged_events", c.got)
+	case errors.Is(err, errDraining) || (c.size == 0 && c.isDraining()):
+		log.Debug("connection closed at shutdown; every window it sent was acknowledged")
+		c.linger()
+	case ctx.Err() != nil || c.isDraining():
+		log.Debug("connection closed at shutdown inside a window; the client will resend it", "error", err, "unacknowledged_events", c.got)
 	case errors.As(err, &perr):
 		log.Warn("protocol error; closing connection", "error", err, "unacknowledged_events", c.got)
 	case errors.Is(err, os.ErrDeadlineExceeded):
@@ -161,17 +175,23 @@ func tlsVersionName(v uint16) string {
 }
 
 // idleReader sets the read deadline before every read, so that a read
-// fails after `timeout` without a byte from the client.
+// fails after `timeout` without a byte from the client (or, when the input
+// stops, at once between windows and at the end of the grace period inside
+// one).
 type idleReader struct {
-	c       net.Conn
+	c       *conn
 	timeout time.Duration
 }
 
 func (r *idleReader) Read(p []byte) (int, error) {
-	if err := r.c.SetReadDeadline(time.Now().Add(r.timeout)); err != nil {
+	dl, err := r.c.readDeadline(r.timeout)
+	if err != nil {
 		return 0, err
 	}
-	return r.c.Read(p)
+	if err := r.c.nc.SetReadDeadline(dl); err != nil {
+		return 0, err
+	}
+	return r.c.nc.Read(p)
 }
 
 // run reads frames until the client closes the connection or breaks the
@@ -196,6 +216,9 @@ func (c *conn) run(ctx context.Context) error {
 			}
 			if f.Window > uint32(c.in.MaxWindowSize) {
 				return &lumberjack.Error{Msg: fmt.Sprintf("window of %d events exceeds max_window_size %d", f.Window, c.in.MaxWindowSize)}
+			}
+			if err := c.windowOpen(); err != nil {
+				return err
 			}
 			c.version, c.size, c.got, c.winBytes = f.Version, f.Window, 0, 0
 		case lumberjack.TypeJSON, lumberjack.TypeData:
@@ -236,6 +259,9 @@ func (c *conn) run(ctx context.Context) error {
 					return fmt.Errorf("send ACK: %w", err)
 				}
 				c.size, c.got = 0, 0
+				if err := c.windowClosed(); err != nil {
+					return err
+				}
 			}
 		}
 	}

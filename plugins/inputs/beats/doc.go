@@ -37,6 +37,11 @@ const description = "A Lumberjack (protocol v2, and v1 data frames) server: the 
 	"and make it reconnect and resend. Memory stays bounded whatever the window size: events are " +
 	"passed to the queue in batches of at most 128 events (4 MiB) as they are decoded, and the window is " +
 	"acknowledged after the last batch.\n\n" +
+	"When the pipeline stops or is reloaded, the input stops gracefully so that clients do not resend what " +
+	"was already taken: it stops accepting connections, closes the connections that are between two windows, " +
+	"lets each connection that is inside a window receive the rest of it, pass it to the pipeline and send " +
+	"its ACK, and then closes it (a window that starts after that is not read). A window still waiting after " +
+	"10 seconds (a pipeline that cannot take events) is not acknowledged, and its connection is closed.\n\n" +
 	"### Events\n\n" +
 	"The JSON document a Beat sends becomes the event: its fields as they are (`agent`, `host`, `log`, " +
 	"`ecs`, ... pass through; Beats 7+ send `host` as an object), `@timestamp` from the document, and the " +

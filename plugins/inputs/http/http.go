@@ -61,8 +61,10 @@ const description = "Listens for HTTP requests (any method; usually `POST` or `P
 	"therefore stays bounded whatever the clients do. A body that decodes into more than 1024 events is " +
 	"handed to the pipeline in parts of 1024: only the first part can be refused with 429; once it was " +
 	"accepted the request waits for the rest (answering 429 then would make the client send the accepted " +
-	"events again). If the client disconnects or Sluice stops while a request waits, the client gets no " +
-	"success answer: events it then sends again may be delivered twice (at-least-once).\n\n" +
+	"events again). When Sluice stops (or reloads the pipeline), it stops accepting connections and gives " +
+	"the requests in progress up to 10 seconds to be taken by the pipeline and answered; a request still " +
+	"waiting then, or whose client disconnects, gets no success answer: events it then sends again may be " +
+	"delivered twice (at-least-once).\n\n" +
 	"With `user` and `password` set, requests must carry HTTP Basic credentials; others get 401 with a " +
 	"`WWW-Authenticate` header. The `Authorization` header is never copied into events.\n\n" +
 	"### Event fields\n\n" +
@@ -147,7 +149,10 @@ type Input struct {
 	fields  fieldRefs
 	respHdr http.Header
 	slots   chan struct{} // threads + max_pending_requests: requests admitted
-	workers chan struct{} // threads: requests being decoded and pushed
+	// shutdownGrace bounds the wait for requests in progress when Run
+	// stops (shutdownTimeout; tests shorten it).
+	shutdownGrace time.Duration
+	workers       chan struct{} // threads: requests being decoded and pushed
 
 	conflictLog netutil.LogLimiter
 
@@ -351,7 +356,10 @@ func (in *Input) Close() error { return in.held.CloseHeld() }
 const shutdownTimeout = 10 * time.Second
 
 // Run serves requests until ctx ends, then stops accepting, lets requests
-// in progress finish (at most shutdownTimeout) and returns nil.
+// in progress finish (at most shutdownTimeout) and returns nil. Requests in
+// progress keep their context until then: one waiting for room in the
+// pipeline is taken and answered with the response code when the pipeline
+// drains in time, so its client does not send it again (a duplicate).
 func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 	ln := in.held.Take()
 	if ln == nil {
@@ -368,16 +376,20 @@ func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 		// Go bounds the TLS handshake by the header timeout.
 		headerTimeout = time.Duration(in.SSLHandshakeTimeout) * time.Millisecond
 	}
+	grace := in.shutdownGrace
+	if grace <= 0 {
+		grace = shutdownTimeout
+	}
+	reqCtx, stopRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRequests()
 	srv := &http.Server{
-		Handler:           &handler{in: in, q: q, ctx: ctx},
+		Handler:           &handler{in: in, q: q, ctx: reqCtx},
 		ReadHeaderTimeout: headerTimeout,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(in.log.Handler(), slog.LevelDebug),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		BaseContext:       func(net.Listener) context.Context { return reqCtx },
 	}
-	// The handlers' contexts end with ctx: requests waiting for room in the
-	// pipeline are answered at once.
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
@@ -388,10 +400,11 @@ func (in *Input) Run(ctx context.Context, q plugin.Queue) error {
 		return nil
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		in.log.Warn("requests still in progress at shutdown; closing their connections", "error", err)
+		in.log.Warn("requests still in progress after the grace period; answering them 503 and closing their connections", "grace", grace, "error", err)
+		stopRequests()
 		srv.Close()
 	}
 	<-done

@@ -503,9 +503,11 @@ func TestConcurrentClients(t *testing.T) {
 	}
 }
 
-// Shutdown answers requests waiting for the pipeline and returns promptly.
+// Shutdown answers requests waiting for the pipeline once the grace period
+// is over, and returns.
 func TestShutdownWhileBlocked(t *testing.T) {
 	in := build(t, `busy_timeout => 60`)
+	in.shutdownGrace = 300 * time.Millisecond
 	q := plugintest.NewQueue()
 	url, stop := start(t, in, q, "http")
 	q.Block()
@@ -584,5 +586,50 @@ func TestAdditionalCodecs(t *testing.T) {
 	evs := q.Wait(t, 4, 5*time.Second)
 	if evs[0].Message() != "a" || evs[1].Message() != "b" || get(evs[2], "n") != int64(1) || get(evs[3], "n") != int64(2) {
 		t.Fatalf("events: %v %v %v %v", evs[0].Fields(), evs[1].Fields(), evs[2].Fields(), evs[3].Fields())
+	}
+}
+
+// A request waiting for the pipeline when the input stops is taken and
+// answered 200 once the pipeline has room (within the grace period): its
+// client does not send it again. New connections are refused meanwhile.
+func TestShutdownFinishesRequestInFlight(t *testing.T) {
+	in := build(t, `busy_timeout => 60`)
+	q := plugintest.NewQueue()
+	url, stop := start(t, in, q, "http")
+	q.Block()
+	done := make(chan int, 1)
+	go func() {
+		resp, err := http.Post(url, "application/json", strings.NewReader(`{"n":7}`))
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	waitFor(t, "admitted request", func() bool { return len(in.slots) == 1 })
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	waitFor(t, "the listener to close", func() bool {
+		c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	select {
+	case code := <-done:
+		t.Fatalf("request answered %d before the pipeline took it", code)
+	default:
+	}
+	q.Release()
+	if code := <-done; code != 200 {
+		t.Fatalf("request in flight at shutdown answered %d, want 200", code)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if evs := q.Wait(t, 1, 5*time.Second); len(evs) != 1 || get(evs[0], "n") != int64(7) {
+		t.Fatalf("events %v, want n=7 once", evs)
 	}
 }

@@ -26,8 +26,9 @@ const (
 	maxReadBuf = 64 << 10
 	// maxBatch bounds the events pushed at once.
 	maxBatch = 512
-	// drainTimeout bounds the push of a connection's last events at
-	// shutdown.
+	// drainTimeout bounds, at shutdown, the wait for the pipeline to take
+	// the events of bytes already read (a push waiting for room, the
+	// decoder's last line).
 	drainTimeout = 2 * time.Second
 )
 
@@ -103,7 +104,14 @@ func newStream(in *Input, q plugin.Queue, log *slog.Logger) *stream {
 // the end the decoder is flushed, so a last line without a newline is
 // delivered. It returns nil at EOF.
 func (s *stream) run(ctx context.Context, r io.Reader) error {
-	s.ctx = ctx
+	// Pushes outlive ctx by drainTimeout: at shutdown the pipeline still
+	// takes events for a moment, so events decoded from bytes already read
+	// (a push waiting for room, the decoder's last line) are not lost.
+	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stopWatch := context.AfterFunc(ctx, func() { time.AfterFunc(drainTimeout, cancel) })
+	defer stopWatch()
+	s.ctx = pctx
 	buf := make([]byte, minReadBuf)
 	var rerr error
 	// A decoder that holds data back (multiline) is flushed once the
@@ -154,14 +162,7 @@ func (s *stream) run(ctx context.Context, r io.Reader) error {
 	if s.err != nil {
 		return s.err
 	}
-	// The connection ended: deliver what the decoder still holds. At
-	// shutdown ctx is done, but the pipeline still takes events for a
-	// moment: push them with a short grace period.
-	if ctx.Err() != nil {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
-		defer cancel()
-		s.ctx = dctx
-	}
+	// The connection ended: deliver what the decoder still holds.
 	s.dec.Flush(s.emit)
 	s.push()
 	if s.err != nil {

@@ -624,3 +624,39 @@ func TestRunAgainAfterStop(t *testing.T) {
 		}
 	}
 }
+
+// Events decoded from bytes already read when the input stops are not
+// lost while their push waits for room in the pipeline: the pipeline
+// still takes them for a moment (drainTimeout).
+func TestShutdownKeepsEventsWaitingForThePipeline(t *testing.T) {
+	in := build(t, "", "host", "127.0.0.1", "port", 0)
+	q := newQueue()
+	addr, stop := start(t, in, q)
+	q.Block()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("first\nsecond\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return q.Pushes() >= 1 })
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	waitFor(t, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	q.Release()
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	evs := q.Wait(t, 2, 5*time.Second)
+	if got := messages(evs); len(got) != 2 || got[0] != "first" || got[1] != "second" {
+		t.Fatalf("messages %q, want first and second", got)
+	}
+}
