@@ -5,6 +5,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -319,5 +320,88 @@ func TestCheckPipelinesYML(t *testing.T) {
 	code, _, stderr = runSluice(t, procOpts{args: []string{"check", "--path.settings", dir}})
 	if code != 1 || !strings.Contains(stderr, "pipelines.yml:2") || !strings.Contains(stderr, `did you mean "pipeline.workers"`) {
 		t.Fatalf("exit %d, stderr: %s", code, stderr)
+	}
+}
+
+// TestPipelineDownAfterReloadIsRetried: a pipeline added to pipelines.yml
+// by a reload cannot start (its port is taken by another process); the
+// health report shows it down and red, and once the port is free the
+// agent's retry starts it.
+func TestPipelineDownAfterReloadIsRetried(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(path, s string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := filepath.Join(dir, "a.conf")
+	b := filepath.Join(dir, "b.conf")
+	write(a, `input { generator { count => 0 } } output { null { } }`)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	port := taken.Addr().(*net.TCPAddr).Port
+	write(b, `input { tcp { host => "127.0.0.1" port => `+strconv.Itoa(port)+` } } output { null { } }`)
+	yml := filepath.Join(dir, "pipelines.yml")
+	write(yml, "- pipeline.id: a\n  path.config: "+a+"\n")
+	p := startSluice(t, procOpts{args: []string{"serve", "--path.settings", dir, "--api.http.port", "0"}})
+	p.waitReady()
+	apiLine := p.waitStderr(regexp.MustCompile(`monitoring API listening" address=(\S+)`), 30*time.Second)
+	base := regexp.MustCompile(`address=(\S+)`).FindStringSubmatch(apiLine)[1]
+
+	write(yml, "- pipeline.id: a\n  path.config: "+a+"\n- pipeline.id: b\n  path.config: "+b+"\n")
+	p.signal(syscall.SIGHUP)
+	p.waitStderr(regexp.MustCompile(`pipeline=b.*retry_in|retry_in.*pipeline=b`), 60*time.Second)
+
+	type report struct {
+		Status     string `json:"status"`
+		Indicators map[string]struct {
+			Indicators map[string]struct {
+				Status  string `json:"status"`
+				Details struct {
+					Status struct{ State string } `json:"status"`
+				} `json:"details"`
+				Diagnosis []struct{ Cause string } `json:"diagnosis"`
+			} `json:"indicators"`
+		} `json:"indicators"`
+	}
+	health := func() report {
+		t.Helper()
+		var r report
+		if err := json.Unmarshal(apiGet(t, base, "/_health_report"), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := health()
+	bi := r.Indicators["pipelines"].Indicators["b"]
+	if r.Status != "red" || bi.Status != "red" || bi.Details.Status.State != "DOWN" ||
+		len(bi.Diagnosis) == 0 || !strings.Contains(bi.Diagnosis[0].Cause, strconv.Itoa(port)) {
+		t.Fatalf("while b cannot start, the health report says %+v", r)
+	}
+	if ai := r.Indicators["pipelines"].Indicators["a"]; ai.Details.Status.State != "RUNNING" {
+		t.Errorf("pipeline a: %+v, want it running", ai)
+	}
+
+	taken.Close()
+	// The retry (1 s, doubling) starts b once the port is free.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r = health()
+		if bi := r.Indicators["pipelines"].Indicators["b"]; bi.Details.Status.State == "RUNNING" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("b did not start after its port was freed: %+v", r)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the API
+	}
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(exitTimeout); code != 0 {
+		t.Fatalf("exit code %d", code)
 	}
 }

@@ -185,6 +185,9 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		}
 	}
 	a := agent.New(agent.Options{Load: load, Automatic: set.ReloadAutomatic, Interval: set.ReloadInterval, Logger: logger, Observer: obs})
+	if mo, ok := obs.(monObserver); ok {
+		mo.mon.SetDownSource(func() map[string]monitor.Down { return downPipelines(a.Reloads()) })
+	}
 	// Signals are handled from before the pipelines start: a SIGTERM that
 	// arrives while they start (or right after "pipeline started") stops
 	// them cleanly instead of killing the process.
@@ -192,6 +195,18 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 		"signal received: stopping inputs and draining in-flight events (send it again to exit at once)",
 		"second signal: exiting now; undelivered events are not acknowledged", a.ForceStop)
 	defer stopSignals()
+	// SIGHUP too: one that arrives while the pipelines start (or right
+	// after "pipeline started") reloads once Run supervises them, instead
+	// of killing the process (SIGHUP's default action).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			logger.Info("SIGHUP received: reloading the configuration")
+			a.RequestReload()
+		}
+	}()
 	start := time.Now()
 	if err := a.Start(); err != nil {
 		var se *agent.StartError
@@ -204,15 +219,6 @@ func serve(args []string, stdout, stderr io.Writer, checkOnly bool) int {
 	}
 	logger.Debug("pipelines ready", "startup", time.Since(start))
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go func() {
-		for range hup {
-			logger.Info("SIGHUP received: reloading the configuration")
-			a.RequestReload()
-		}
-	}()
 	if err := a.Run(ctx); err != nil {
 		logger.Error("pipeline failed", "error", err)
 		return 1
@@ -249,6 +255,22 @@ func startAPI(set settings.Settings, logger *slog.Logger) (obs agent.Observer, s
 		}
 	}()
 	return monObserver{mon: mon, set: set}, func() { cancel(); <-done }, nil
+}
+
+// downPipelines picks the pipelines a reload left down (being retried)
+// out of the agent's reload counters.
+func downPipelines(reloads map[string]agent.ReloadStats) map[string]monitor.Down {
+	var down map[string]monitor.Down
+	for id, st := range reloads {
+		if st.StartRetries == 0 {
+			continue
+		}
+		if down == nil {
+			down = map[string]monitor.Down{}
+		}
+		down[id] = monitor.Down{Error: st.LastError, Attempts: st.StartRetries, NextRetry: st.NextStartRetry}
+	}
+	return down
 }
 
 // monObserver makes the monitoring API follow the agent's pipelines.

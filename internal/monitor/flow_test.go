@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -115,5 +116,27 @@ func TestHealthWorstOfPipelines(t *testing.T) {
 	}
 	if h := m.health(&snapshot{at: t0}); h.Status != "unknown" {
 		t.Errorf("no pipelines: status %s, want unknown", h.Status)
+	}
+}
+
+func TestHealthReportsDownPipelines(t *testing.T) {
+	m := New(Node{}, nil)
+	m.now = func() time.Time { return t0 }
+	s := snapshot{at: t0, pipelines: []pipeSnap{snap(pipeline.Metrics{State: running, Workers: 1}, time.Minute)},
+		down: map[string]Down{"beats": {Error: "listen tcp 127.0.0.1:5044: address already in use", Attempts: 3, NextRetry: t0.Add(8 * time.Second)}}}
+	h := m.health(&s)
+	if h.Status != "red" {
+		t.Fatalf("status = %q, want red", h.Status)
+	}
+	pi, ok := h.Indicators["pipelines"].Indicators["beats"]
+	if !ok || pi.Status != "red" || pi.Details.Status.State != "DOWN" {
+		t.Fatalf("down pipeline's indicator = %+v (present %v)", pi, ok)
+	}
+	if len(pi.Diagnosis) != 1 || !strings.Contains(pi.Diagnosis[0].Cause, "address already in use") ||
+		!strings.Contains(pi.Diagnosis[0].Cause, "3 start attempts") || !strings.Contains(pi.Diagnosis[0].Cause, "in 8s") {
+		t.Fatalf("diagnosis = %+v", pi.Diagnosis)
+	}
+	if got, want := h.Indicators["pipelines"].Symptom, "1 indicator is unhealthy (`beats`), 1 indicator is healthy (`main`)"; got != want {
+		t.Fatalf("symptom = %q, want %q", got, want)
 	}
 }

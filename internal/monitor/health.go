@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sluicelog/sluice/pipeline"
 )
@@ -94,6 +95,11 @@ func (m *Monitor) health(s *snapshot) healthJSON {
 		ind.Status = worse(ind.Status, pi.Status)
 		byStatus[pi.Status] = append(byStatus[pi.Status], ps.id)
 	}
+	for id, d := range s.down {
+		ind.Indicators[id] = downIndicator(d, s.at)
+		ind.Status = worse(ind.Status, "red")
+		byStatus["red"] = append(byStatus["red"], id)
+	}
 	ind.Symptom = symptom(byStatus)
 	return healthJSON{Status: ind.Status, Indicators: map[string]indicatorJSON{"pipelines": ind}}
 }
@@ -171,5 +177,22 @@ func (ps *pipeSnap) indicator(s *snapshot) pipelineIndicatorJSON {
 			"Check the outputs (slow or down) and the workers' utilization.", 2,
 			"Inputs are slowed down; senders may buffer, retry or drop.")
 	}
+	return pi
+}
+
+// downIndicator is the indicator of a pipeline that should run but does
+// not: its start failed after a reload and is being retried.
+func downIndicator(d Down, now time.Time) pipelineIndicatorJSON {
+	pi := pipelineIndicatorJSON{Status: "red", Symptom: "The pipeline is down: it failed to start and is being retried"}
+	pi.Details.Status.State = "DOWN"
+	next := "soon"
+	if !d.NextRetry.IsZero() {
+		next = "in " + max(d.NextRetry.Sub(now), 0).Round(time.Second).String()
+	}
+	pi.Diagnosis = []diagnosisJSON{{ID: "sluice:health:pipeline:down",
+		Cause:  fmt.Sprintf("%d start attempts failed; the last one: %s. The next attempt is %s.", d.Attempts, d.Error, next),
+		Action: "Fix what the error names (often a port another process took), or change the pipeline's configuration: a reload retries at once."}}
+	pi.Impacts = []impactJSON{{ID: "sluice:health:pipeline:down", Severity: 1,
+		Description: "The pipeline processes no events; its senders buffer, retry or drop.", ImpactAreas: []string{"pipeline_execution"}}}
 	return pi
 }

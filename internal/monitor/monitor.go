@@ -54,6 +54,25 @@ type Monitor struct {
 	kept     map[string]ReloadStats
 	process  processSampler
 	httpAddr string
+	// down lists the pipelines that should run but do not (a reload
+	// left them down and they are being retried); nil: none are known.
+	down func() map[string]Down
+}
+
+// Down is a pipeline that should run but is not running: its last start
+// failed and another attempt is scheduled.
+type Down struct {
+	Error     string    // why the last start failed
+	Attempts  int64     // failed start attempts so far
+	NextRetry time.Time // when the next attempt is due
+}
+
+// SetDownSource makes the health report include the pipelines f returns
+// as down (red). f is called without the Monitor's lock held.
+func (m *Monitor) SetDownSource(f func() map[string]Down) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.down = f
 }
 
 // PipelineOptions are a pipeline's settings the API reports beside its
@@ -213,6 +232,9 @@ func (m *Monitor) Sample() {
 type snapshot struct {
 	at        time.Time
 	pipelines []pipeSnap // sorted by id
+	// down are the pipelines that should run but do not, by id; none of
+	// them is in pipelines.
+	down map[string]Down
 }
 
 type pipeSnap struct {
@@ -238,8 +260,24 @@ func dlqStats(p *pipeline.Pipeline) *dlq.Stats {
 
 func (m *Monitor) snapshot() snapshot {
 	m.mu.Lock()
+	downf := m.down
+	m.mu.Unlock()
+	var down map[string]Down
+	if downf != nil {
+		down = downf()
+	}
+	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := snapshot{at: m.now()}
+	for id, d := range down {
+		if _, ok := m.pipelines[id]; ok {
+			continue // it started meanwhile
+		}
+		if s.down == nil {
+			s.down = map[string]Down{}
+		}
+		s.down[id] = d
+	}
 	for id, e := range m.pipelines {
 		s.pipelines = append(s.pipelines, pipeSnap{
 			id: id, cur: e.p.Metrics(), samples: append([]sample(nil), e.samples...),

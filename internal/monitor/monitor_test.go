@@ -574,3 +574,33 @@ func TestPersistedQueueStats(t *testing.T) {
 		t.Errorf("queue = %+v, want persisted with its bytes and max 64 MiB", q)
 	}
 }
+
+func TestHealthReportListsDownPipelines(t *testing.T) {
+	p := runPipeline(t, countedPipeline)
+	m := testMonitor(p)
+	m.SetDownSource(func() map[string]Down {
+		// main runs (a stale entry is ignored); beats is down.
+		return map[string]Down{"main": {Error: "stale"}, "beats": {Error: "address already in use", Attempts: 1}}
+	})
+	var doc struct {
+		Status     string `json:"status"`
+		Indicators map[string]struct {
+			Indicators map[string]struct {
+				Status  string `json:"status"`
+				Details struct {
+					Status struct {
+						State string `json:"state"`
+					} `json:"status"`
+				} `json:"details"`
+			} `json:"indicators"`
+		} `json:"indicators"`
+	}
+	decode(t, get(t, m.Handler(), "/_health_report", 200), &doc)
+	ind := doc.Indicators["pipelines"].Indicators
+	if doc.Status != "red" || ind["beats"].Status != "red" || ind["beats"].Details.Status.State != "DOWN" {
+		t.Fatalf("health report = %+v", doc)
+	}
+	if ind["main"].Details.Status.State == "DOWN" {
+		t.Fatalf("a running pipeline reported down: %+v", ind["main"])
+	}
+}
