@@ -14,8 +14,22 @@ import (
 // Without SupportEscapes, a string holding both an unescaped double quote
 // and an unescaped single quote cannot be written in Logstash's syntax; such
 // a string is written in double quotes with \" and reads back with the
-// backslash.
+// backslash. A string that ends in a backslash cannot be written at all
+// (the backslash would keep the closing quote from ending it, in either
+// mode, as in Logstash's grammar); Writable reports whether p holds one.
 func Format(p *Pipeline) []byte {
+	return format(p).buf.Bytes()
+}
+
+// Writable reports whether Format(p) reads back as p: false when a string
+// of p ends in a backslash, which no string literal can hold. (Pipelines
+// parsed from text never hold one; those built by code, such as sluice
+// ship's translation of a filebeat.yml, can.)
+func Writable(p *Pipeline) bool {
+	return !format(p).unwritable
+}
+
+func format(p *Pipeline) *formatter {
 	f := &formatter{escapes: p.SupportEscapes}
 	for i, s := range p.Sections {
 		if i > 0 {
@@ -25,7 +39,7 @@ func Format(p *Pipeline) []byte {
 		f.block(s.Body, 0)
 		f.buf.WriteByte('\n')
 	}
-	return f.buf.Bytes()
+	return f
 }
 
 // maxInlineArray is the width beyond which an array is written one item
@@ -35,6 +49,8 @@ const maxInlineArray = 80
 type formatter struct {
 	buf     bytes.Buffer
 	escapes bool
+	// unwritable: a string ended in a backslash.
+	unwritable bool
 }
 
 func (f *formatter) indent(n int) {
@@ -184,6 +200,9 @@ func (f *formatter) hashKey(k string) { f.quote(k) }
 
 // quote writes s as a string literal that reads back as s.
 func (f *formatter) quote(s string) {
+	if strings.HasSuffix(s, `\`) {
+		f.unwritable = true
+	}
 	if f.escapes {
 		f.buf.WriteByte('"')
 		for i := 0; i < len(s); i++ {

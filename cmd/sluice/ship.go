@@ -66,6 +66,10 @@ func ship(args []string, stdout, stderr io.Writer) int {
 	if *printPipeline {
 		// Before ${VAR} substitution: the text may be shared, secrets not.
 		fmt.Fprintf(stdout, "# Translated from %s by sluice ship.\n", *cfgPath)
+		if !config.Writable(res.Pipeline) {
+			fmt.Fprintln(stdout, "# Warning: a value ends in a backslash, which a pipeline string cannot hold;")
+			fmt.Fprintln(stdout, "# sluice ship runs it as configured, but this text does not read back the same.")
+		}
 		stdout.Write(config.Format(res.Pipeline))
 		return 0
 	}
