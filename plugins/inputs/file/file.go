@@ -326,6 +326,11 @@ func (in *Input) completed(path string) {
 	}
 }
 
+// maxPushEvents is how many events a file's stream decodes before it hands
+// them to the queue (one read of 64 KiB holds about 280 Apache lines).
+// Smaller pushes keep fewer decoded events waiting for a full queue.
+const maxPushEvents = 128
+
 // stream turns one file's lines into events.
 type stream struct {
 	in    *Input
@@ -432,6 +437,14 @@ func (st *stream) Lines(ctx context.Context, lines []shipper.Line) error {
 			commit = l.End
 		}
 		st.lastEnd = l.End
+		if len(st.batch) >= maxPushEvents && commit >= 0 {
+			// Hand over what is decoded before decoding more: while the
+			// queue is full, a file holds at most this many events.
+			if err := st.push(ctx, commit); err != nil {
+				return err
+			}
+			commit = -1
+		}
 	}
 	return st.push(ctx, commit)
 }
