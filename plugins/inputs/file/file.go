@@ -326,6 +326,11 @@ func (in *Input) completed(path string) {
 	}
 }
 
+// buffering is a holding decoder that tells how many bytes it holds (the
+// multiline codec's): when it holds none after a line, that line's end
+// can be acknowledged.
+type buffering interface{ Buffered() int }
+
 // maxPushEvents is how many events a file's stream decodes before it hands
 // them to the queue (one read of 64 KiB holds about 280 Apache lines).
 // Smaller pushes keep fewer decoded events waiting for a full queue.
@@ -422,8 +427,13 @@ func (st *stream) Lines(ctx context.Context, lines []shipper.Line) error {
 			st.lineFeed = append(append(st.lineFeed[:0], l.Data...), '\n')
 			st.dec.Decode(st.lineFeed, st.onEvent)
 			if st.emitted {
-				commit = l.Offset
-				st.group = l.Offset
+				if b, ok := st.dec.(buffering); ok && b.Buffered() == 0 {
+					// The line ended the event (what => next, a count,
+					// a flush_pattern): the codec holds nothing.
+					commit, st.group = l.End, -1
+				} else {
+					commit, st.group = l.Offset, l.Offset
+				}
 			}
 		} else if st.in.Delimiter == "\n" {
 			// One complete line: the decoder emits its event at once.
