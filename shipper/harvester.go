@@ -67,6 +67,8 @@ type harvester struct {
 	lastCopy os.FileInfo
 	// stream consumes the lines; a new one after a truncation.
 	stream Stream
+	// gz: read mode, a gzip file (decompressed in one pass, see gzip.go).
+	gz bool
 }
 
 func (s *Shipper) start(ctx context.Context, f *os.File, path string, id fileID, stateID string, off int64, fpLen int, fp string) {
@@ -89,11 +91,15 @@ func (s *Shipper) newHarvester(f *os.File, path string, id fileID, stateID strin
 		fpLen: fpLen, fp: fp,
 	}
 	h.src = &Source{s: s, h: h}
+	h.gz = s.cfg.ReadMode && isGzip(f, path)
+	if h.gz {
+		h.off = 0 // never resumed mid-stream
+	}
 	s.mu.Lock()
 	s.open[id] = h
 	s.owned[stateID] = h
 	s.byPath[path] = h
-	s.readOff[stateID] = off
+	s.readOff[stateID] = h.off
 	s.mu.Unlock()
 	return h
 }
@@ -163,6 +169,10 @@ func (h *harvester) release() {
 func (h *harvester) run(ctx context.Context) {
 	defer h.release()
 	h.stream = h.s.cfg.NewStream(h.src)
+	if h.gz {
+		h.readGzip(ctx)
+		return
+	}
 	lastData := time.Now()
 	idled := false
 	timer := time.NewTimer(h.s.cfg.StatInterval)

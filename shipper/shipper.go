@@ -106,6 +106,11 @@ func (src *Source) Commit(end int64) func() {
 	src.h.mu.Lock()
 	id := src.h.stateID
 	src.h.mu.Unlock()
+	if src.h.gz {
+		// Offsets in a decompressed stream are not file offsets: the
+		// file's offset is set once all of it is acknowledged.
+		end = 0
+	}
 	return src.s.reserve(id, end)
 }
 
@@ -131,8 +136,9 @@ type Shipper struct {
 	byPath    map[string]*harvester
 	readOff   map[string]int64 // state id → offset read so far in this process
 	trackers  map[string]*tracker
-	seen      map[string]seenFile // path → last scan's facts
-	badPaths  map[string]string   // path → last error logged
+	seen      map[string]seenFile    // path → last scan's facts
+	badPaths  map[string]string      // path → last error logged
+	corrupt   map[string]corruptMark // read mode: gzip files that failed, by path
 	starved   bool
 	firstScan bool
 	// recovered counts copytruncate recoveries (for tests and logs).
@@ -221,6 +227,7 @@ func New(cfg Config) (*Shipper, error) {
 		trackers:   map[string]*tracker{},
 		seen:       map[string]seenFile{},
 		badPaths:   map[string]string{},
+		corrupt:    map[string]corruptMark{},
 		firstScan:  true,
 	}, nil
 }
@@ -522,7 +529,17 @@ func (s *Shipper) consider(ctx context.Context, path string, first bool, claimed
 		return
 	}
 	prev, wasSeen := s.seen[path]
+	bad, isBad := s.corrupt[path]
 	s.mu.Unlock()
+	if isBad {
+		if bad.id == id && bad.size == fi.Size() {
+			claimed[bad.stateID] = true
+			return // a corrupt gzip file, unchanged: not read again
+		}
+		s.mu.Lock()
+		delete(s.corrupt, path)
+		s.mu.Unlock()
+	}
 	if wasSeen && prev.id == id && prev.size == fi.Size() && prev.stateID != "" {
 		claimed[prev.stateID] = true
 		return // unchanged since the last look, nothing to read
