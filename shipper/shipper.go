@@ -58,6 +58,10 @@ type Config struct {
 	MaxOpenFiles int
 	// CleanRemoved forgets the state of files removed from disk.
 	CleanRemoved bool
+	// CleanAfter forgets the state of files that no scan saw for this
+	// long (0: never): neither found by the globs nor present under the
+	// name the registry knows. Logstash's sincedb_clean_after.
+	CleanAfter time.Duration
 	// MaxBytes bounds one line; longer lines are truncated.
 	MaxBytes int
 	// Delimiter ends lines ("\n" when empty).
@@ -139,6 +143,7 @@ type Shipper struct {
 	seen      map[string]seenFile    // path → last scan's facts
 	badPaths  map[string]string      // path → last error logged
 	corrupt   map[string]corruptMark // read mode: gzip files that failed, by path
+	lastSeen  map[string]time.Time   // state id → when a scan last saw its file
 	starved   bool
 	firstScan bool
 	// recovered counts copytruncate recoveries (for tests and logs).
@@ -228,6 +233,7 @@ func New(cfg Config) (*Shipper, error) {
 		seen:       map[string]seenFile{},
 		badPaths:   map[string]string{},
 		corrupt:    map[string]corruptMark{},
+		lastSeen:   map[string]time.Time{},
 		firstScan:  true,
 	}, nil
 }
@@ -499,6 +505,9 @@ func (s *Shipper) scan(ctx context.Context) []string {
 	if s.cfg.CleanRemoved {
 		s.cleanRemoved(claimed)
 	}
+	if s.cfg.CleanAfter > 0 {
+		s.cleanUnseen(claimed, matched, time.Now())
+	}
 	dirs := make([]string, 0, len(dirSet))
 	for d := range dirSet {
 		dirs = append(dirs, d)
@@ -729,11 +738,55 @@ func (s *Shipper) cleanRemoved(claimed map[string]bool) {
 		}
 		fi, err := os.Stat(g.path)
 		if errors.Is(err, os.ErrNotExist) || (err == nil && nativeID(fi) != g.file) {
-			s.reg.remove(g.id)
-			s.mu.Lock()
-			delete(s.readOff, g.id)
-			delete(s.trackers, g.id)
+			s.forget(g.id)
+		}
+	}
+}
+
+// forget drops state id from the registry and the shipper's maps.
+func (s *Shipper) forget(id string) {
+	s.reg.remove(id)
+	s.mu.Lock()
+	delete(s.readOff, id)
+	delete(s.trackers, id)
+	delete(s.lastSeen, id)
+	s.mu.Unlock()
+}
+
+// cleanUnseen forgets states whose file no scan saw for CleanAfter: not
+// claimed by a scan (found by the globs), not present under the path the
+// state knows, not owned by a reader and with no acknowledgement pending.
+// A state loaded from the registry counts as seen when it was last
+// updated.
+func (s *Shipper) cleanUnseen(claimed, matched map[string]bool, now time.Time) {
+	type cand struct {
+		id      string
+		updated time.Time
+	}
+	var unseen []cand
+	s.reg.each(func(st *State) {
+		if claimed[st.ID] || matched[st.Path] {
+			unseen = append(unseen, cand{id: st.ID}) // seen: zero time marks it
+			return
+		}
+		unseen = append(unseen, cand{st.ID, st.Updated})
+	})
+	for _, c := range unseen {
+		s.mu.Lock()
+		if c.updated.IsZero() {
+			s.lastSeen[c.id] = now
 			s.mu.Unlock()
+			continue
+		}
+		last, ok := s.lastSeen[c.id]
+		if !ok {
+			last = c.updated
+		}
+		busy := s.owned[c.id] != nil || (s.trackers[c.id] != nil && len(s.trackers[c.id].pending) > 0)
+		s.mu.Unlock()
+		if !busy && now.Sub(last) > s.cfg.CleanAfter {
+			s.log.Debug("forgetting a file not seen for sincedb_clean_after", "id", c.id, "last_seen", last)
+			s.forget(c.id)
 		}
 	}
 }

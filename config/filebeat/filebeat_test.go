@@ -73,7 +73,7 @@ func TestGolden(t *testing.T) {
 var fileInputSettings = []string{
 	"id", "tags", "add_field", "type", "codec", "path", "exclude", "exclude_files", "include_lines",
 	"exclude_lines", "start_position", "mode", "sincedb_path", "stat_interval", "discover_interval",
-	"ignore_older", "close_older", "max_open_files", "clean_removed", "file_identity", "max_bytes", "delimiter",
+	"ignore_older", "close_older", "max_open_files", "clean_removed", "sincedb_clean_after", "file_identity", "max_bytes", "delimiter",
 }
 
 var multilineSettings = []string{"pattern", "negate", "what", "max_lines", "max_bytes", "auto_flush_interval", "preset", "mode", "count_lines", "flush_pattern"}

@@ -2,6 +2,7 @@ package filebeat
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -14,7 +15,7 @@ var inputKeys = []string{
 	"type", "id", "enabled", "paths", "exclude_files", "include_lines", "exclude_lines",
 	"fields", "fields_under_root", "tags", "encoding", "prospector.scanner.check_interval",
 	"ignore_older", "close.on_state_change.inactive", "clean_removed", "harvester_limit",
-	"message_max_bytes", "file_identity.fingerprint", "file_identity.native", "parsers", "processors",
+	"message_max_bytes", "clean_inactive", "file_identity.fingerprint", "file_identity.native", "parsers", "processors",
 	// The `log` input's names.
 	"scan_frequency", "close_inactive", "max_bytes", "tail_files",
 	"multiline.type", "multiline.pattern", "multiline.negate", "multiline.match",
@@ -26,7 +27,7 @@ var inputKeys = []string{
 var ignoredInputKeys = []string{
 	"prospector.scanner.symlinks", "prospector.scanner.resend_on_touch", "prospector.scanner.fingerprint.",
 	"prospector.scanner.exclude_files", "close.on_state_change.renamed", "close.on_state_change.removed",
-	"close.on_state_change.check_interval", "close.reader.", "clean_inactive", "backoff.", "pipeline",
+	"close.on_state_change.check_interval", "close.reader.", "backoff.", "pipeline",
 	"index", "keep_null", "publisher_pipeline.", "take_over", "ignore_inactive", "symlinks",
 	"recursive_glob.enabled", "close_renamed", "close_removed", "close_eof", "close_timeout",
 	"harvester_buffer_size", "backoff_factor", "max_backoff", "json.document_id",
@@ -166,6 +167,14 @@ func (t *translator) input(i int, n *yaml.Node) config.Statement {
 		// file input's own default is Logstash's hour.
 		if !found && d.setting == "close_older" {
 			in.Attrs = append(in.Attrs, attr(pos, "close_older", numV(pos, 300)))
+		}
+	}
+	if e := by["clean_inactive"]; e != nil {
+		// The file input forgets only files no scan sees any more, which
+		// is the safe part of Filebeat's clean_inactive.
+		if d, ok := t.duration(e); ok {
+			p := t.pos(e.val)
+			add(e, "sincedb_clean_after", strV(p, strconv.FormatFloat(d, 'f', -1, 64)+" seconds"))
 		}
 	}
 	if e := by["clean_removed"]; e != nil {
