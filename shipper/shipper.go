@@ -505,7 +505,7 @@ func (s *Shipper) scan(ctx context.Context) []string {
 	if s.cfg.CleanRemoved {
 		s.cleanRemoved(claimed)
 	}
-	if s.cfg.CleanAfter > 0 {
+	if s.cfg.CleanAfter > 0 && ctx.Err() == nil { // not after a scan cut short
 		s.cleanUnseen(claimed, matched, time.Now())
 	}
 	dirs := make([]string, 0, len(dirSet))
