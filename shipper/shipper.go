@@ -501,6 +501,11 @@ func (s *Shipper) scan(ctx context.Context) []string {
 			delete(s.seen, p)
 		}
 	}
+	for p := range s.corrupt {
+		if !matched[p] {
+			delete(s.corrupt, p)
+		}
+	}
 	s.mu.Unlock()
 	if s.cfg.CleanRemoved {
 		s.cleanRemoved(claimed)
@@ -763,15 +768,15 @@ func (s *Shipper) cleanUnseen(claimed, matched map[string]bool, now time.Time) {
 		id      string
 		updated time.Time
 	}
-	var unseen []cand
+	var cands []cand
 	s.reg.each(func(st *State) {
 		if claimed[st.ID] || matched[st.Path] {
-			unseen = append(unseen, cand{id: st.ID}) // seen: zero time marks it
+			cands = append(cands, cand{id: st.ID}) // seen now: zero time marks it
 			return
 		}
-		unseen = append(unseen, cand{st.ID, st.Updated})
+		cands = append(cands, cand{st.ID, st.Updated})
 	})
-	for _, c := range unseen {
+	for _, c := range cands {
 		s.mu.Lock()
 		if c.updated.IsZero() {
 			s.lastSeen[c.id] = now
