@@ -339,6 +339,12 @@ func (d *Decoder) Flush(emit func(*event.Event)) {
 // Buffered reports how many bytes of pending events the decoder holds.
 func (d *Decoder) Buffered() int { return len(d.buf) + d.split.Buffered() }
 
+// Holds reports whether the decoder holds anything back for a later event:
+// a pending event (even of empty lines), a blank line the python preset
+// keeps, or part of a line. The file input saves a line's end as delivered
+// only when nothing is held after it.
+func (d *Decoder) Holds() bool { return d.lines > 0 || d.pyBlank || d.split.Buffered() > 0 }
+
 func (d *Decoder) line(rec []byte, truncated bool) {
 	if len(rec) > 0 && rec[len(rec)-1] == '\r' && !truncated {
 		rec = rec[:len(rec)-1]

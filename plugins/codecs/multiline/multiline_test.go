@@ -427,3 +427,27 @@ func TestTimestampIsFirstLine(t *testing.T) {
 		t.Errorf("@timestamp %v not between %v and %v (when the first line arrived)", ts, before, mid)
 	}
 }
+
+// Holds tells whether anything is held back after a line, empty pending
+// lines and the python preset's blank line included.
+func TestHolds(t *testing.T) {
+	for _, tc := range []struct {
+		conf, in string
+		want     bool
+	}{
+		{`multiline { mode => "count" count_lines => 2 }`, "a\nb\n", false},
+		{`multiline { mode => "count" count_lines => 2 }`, "a\n", true},
+		{`multiline { mode => "count" count_lines => 2 }`, "a\nb\nc", true},
+		{`multiline { pattern => "^ " what => "previous" }`, "a\n", true},
+		{`multiline { pattern => "^ " what => "previous" }`, "\n", true},
+		{`multiline { pattern => "\\$" what => "next" }`, "a\\\nb\n", false},
+		{`multiline { mode => "while_pattern" pattern => "^ " }`, " a\nb\n", false},
+		{`multiline { preset => "python" }`, "Traceback (most recent call last):\n  x\nE: y\n\n", true},
+	} {
+		d := codec(t, tc.conf).NewDecoder(plugin.DecoderOptions{}).(*Decoder)
+		d.Decode([]byte(tc.in), func(*event.Event) {})
+		if got := d.Holds(); got != tc.want {
+			t.Errorf("%s after %q: Holds() = %v, want %v", tc.conf, tc.in, got, tc.want)
+		}
+	}
+}

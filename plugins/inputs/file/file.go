@@ -367,10 +367,10 @@ func (in *Input) completed(path string) {
 	}
 }
 
-// buffering is a holding decoder that tells how many bytes it holds (the
-// multiline codec's): when it holds none after a line, that line's end
+// holding is a decoder that tells whether it holds lines back (the
+// multiline codec's): when it holds nothing after a line, that line's end
 // can be acknowledged.
-type buffering interface{ Buffered() int }
+type holding interface{ Holds() bool }
 
 // maxPushEvents is how many events a file's stream decodes before it hands
 // them to the queue (one read of 64 KiB holds about 280 Apache lines).
@@ -468,7 +468,7 @@ func (st *stream) Lines(ctx context.Context, lines []shipper.Line) error {
 			st.lineFeed = append(append(st.lineFeed[:0], l.Data...), '\n')
 			st.dec.Decode(st.lineFeed, st.onEvent)
 			if st.emitted {
-				if b, ok := st.dec.(buffering); ok && b.Buffered() == 0 {
+				if h, ok := st.dec.(holding); ok && !h.Holds() {
 					// The line ended the event (what => next, a count,
 					// a flush_pattern): the codec holds nothing.
 					commit, st.group = l.End, -1
