@@ -196,7 +196,8 @@ func profileEnv(e *env, name string) []string {
 	if e.profileDir == "" {
 		return nil
 	}
-	return []string{"SLUICE_CPUPROFILE=" + filepath.Join(e.profileDir, name+".pprof")}
+	return []string{"SLUICE_CPUPROFILE=" + filepath.Join(e.profileDir, name+".pprof"),
+		"SLUICE_MEMPROFILE=" + filepath.Join(e.profileDir, name+".heap.pprof")}
 }
 
 // runTCP runs sluice with a tcp input (codec) and the given output, sends

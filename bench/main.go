@@ -54,7 +54,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	repeat := fs.Int("repeat", 1, "runs per case; the run with the median events/s is reported")
 	asJSON := fs.Bool("json", false, "print a JSON report instead of tables")
 	timeout := fs.Duration("timeout", 10*time.Minute, "time limit of one run of a case")
-	profile := fs.String("cpuprofile", "", "directory for CPU profiles of sluice, one per case (set through SLUICE_CPUPROFILE)")
+	profile := fs.String("cpuprofile", "", "directory for CPU and heap profiles of sluice, one per case and process (set through SLUICE_CPUPROFILE and SLUICE_MEMPROFILE)")
 	data := fs.String("data", "", "Apache access log for tcp_line_to_null (default: shared/data/apache_logs beside the repository, else generated lines)")
 	startupRuns := fs.Int("startup-runs", 20, "starts measured by the startup case")
 	keep := fs.Bool("keep", false, "keep the temporary directories (configs, output files)")

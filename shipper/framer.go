@@ -33,7 +33,6 @@ type framer struct {
 	tail       []byte // its last len(delim)-1 bytes (a split delimiter)
 	open       bool   // a line is unfinished (carry may be empty)
 	join       []byte
-	lines      []Line
 }
 
 func newFramer(delim []byte, max int) *framer {
@@ -55,10 +54,10 @@ func (f *framer) pendingStart(end int64) int64 {
 	return end
 }
 
-// feed splits p, read at offset base, and returns the lines it completes.
-// The lines (and their Data) are valid until the next call.
-func (f *framer) feed(p []byte, base int64) []Line {
-	f.lines = f.lines[:0]
+// feed splits p, read at offset base, and appends the lines it completes
+// to dst. Their Data points into p, or into the framer for a line begun in
+// an earlier read: it is valid until the next call and while p is.
+func (f *framer) feed(dst []Line, p []byte, base int64) []Line {
 	f.join = f.join[:0]
 	pos := 0
 	if f.open {
@@ -66,13 +65,13 @@ func (f *framer) feed(p []byte, base int64) []Line {
 		dataEnd, end, k := f.findEnd(p)
 		if end < 0 {
 			f.more(p)
-			return f.lines
+			return dst
 		}
 		content := f.rawLen + int64(dataEnd) - int64(k)
 		f.join = append(f.join, f.carry...)
 		f.join = append(f.join, p[:min(dataEnd, max(0, f.max-len(f.join)))]...)
 		data := f.join[:min(int64(len(f.join)), content, int64(f.max))]
-		f.lines = append(f.lines, Line{Data: data, Offset: f.carryStart, End: base + int64(end), Truncated: content > int64(f.max)})
+		dst = append(dst, Line{Data: data, Offset: f.carryStart, End: base + int64(end), Truncated: content > int64(f.max)})
 		f.reset()
 		pos = end
 	}
@@ -88,10 +87,10 @@ func (f *framer) feed(p []byte, base int64) []Line {
 			data, trunc = data[:f.max], true
 		}
 		end := pos + i + len(f.delim)
-		f.lines = append(f.lines, Line{Data: data, Offset: base + int64(pos), End: base + int64(end), Truncated: trunc})
+		dst = append(dst, Line{Data: data, Offset: base + int64(pos), End: base + int64(end), Truncated: trunc})
 		pos = end
 	}
-	return f.lines
+	return dst
 }
 
 func (f *framer) index(p []byte) int {

@@ -28,7 +28,7 @@ func feedChunks(in []byte, delim []byte, max, n int) (out []Line) {
 	f := newFramer(delim, max)
 	for off := 0; off < len(in); off += n {
 		end := min(off+n, len(in))
-		for _, l := range f.feed(in[off:end], int64(off)) {
+		for _, l := range f.feed(nil, in[off:end], int64(off)) {
 			l.Data = append([]byte(nil), l.Data...)
 			out = append(out, l)
 		}
@@ -70,7 +70,7 @@ func TestFramerEveryChunkSize(t *testing.T) {
 
 func TestFramerFlushPartial(t *testing.T) {
 	f := newFramer([]byte("\n"), 4)
-	f.feed([]byte("ok\nparti"), 0)
+	f.feed(nil, []byte("ok\nparti"), 0)
 	l, ok := f.flush(8)
 	if !ok || string(l.Data) != "part" || !l.Truncated || l.Offset != 3 || l.End != 8 || !l.Partial {
 		t.Fatalf("flush = %+v %v", l, ok)

@@ -16,9 +16,31 @@ import (
 // readSize is the size of one read from a file.
 const readSize = 64 << 10
 
-// readBufs holds read buffers: a reader takes one only while it reads, so
-// thousands of idle open files cost no buffer memory.
-var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
+// maxPooledLines is the capacity above which a readBuf's line slice is
+// not kept (a read of very short lines).
+const maxPooledLines = 8 << 10
+
+// readBuf is what one read needs: the bytes read and the lines framed
+// from them.
+type readBuf struct {
+	data  []byte
+	lines []Line
+}
+
+// readBufs holds read buffers. A reader takes one only for one read and
+// the delivery of its lines, while it holds a delivery slot (see
+// Shipper.delivering): however many files are open or being read, at
+// most that many buffers are in use.
+var readBufs = sync.Pool{New: func() any { return &readBuf{data: make([]byte, readSize)} }}
+
+func putReadBuf(rb *readBuf) {
+	clear(rb.lines) // no references into the buffer or a framer
+	if cap(rb.lines) > maxPooledLines {
+		rb.lines = nil
+	}
+	rb.lines = rb.lines[:0]
+	readBufs.Put(rb)
+}
 
 // harvester reads one open file.
 type harvester struct {
@@ -45,6 +67,8 @@ type harvester struct {
 	lastCopy os.FileInfo
 	// stream consumes the lines; a new one after a truncation.
 	stream Stream
+	// gz: read mode, a gzip file (decompressed in one pass, see gzip.go).
+	gz bool
 }
 
 func (s *Shipper) start(ctx context.Context, f *os.File, path string, id fileID, stateID string, off int64, fpLen int, fp string) {
@@ -67,11 +91,15 @@ func (s *Shipper) newHarvester(f *os.File, path string, id fileID, stateID strin
 		fpLen: fpLen, fp: fp,
 	}
 	h.src = &Source{s: s, h: h}
+	h.gz = s.cfg.ReadMode && isGzip(f, path)
+	if h.gz {
+		h.off = 0 // never resumed mid-stream
+	}
 	s.mu.Lock()
 	s.open[id] = h
 	s.owned[stateID] = h
 	s.byPath[path] = h
-	s.readOff[stateID] = off
+	s.readOff[stateID] = h.off
 	s.mu.Unlock()
 	return h
 }
@@ -141,6 +169,10 @@ func (h *harvester) release() {
 func (h *harvester) run(ctx context.Context) {
 	defer h.release()
 	h.stream = h.s.cfg.NewStream(h.src)
+	if h.gz {
+		h.readGzip(ctx)
+		return
+	}
 	lastData := time.Now()
 	idled := false
 	timer := time.NewTimer(h.s.cfg.StatInterval)
@@ -281,13 +313,19 @@ func (h *harvester) deliver(ctx context.Context, stream Stream, lines []Line) er
 	if len(lines) == 0 {
 		return nil
 	}
-	select {
-	case h.s.delivering <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := h.s.acquireDelivery(ctx); err != nil {
+		return err
+	}
+	defer h.s.releaseDelivery()
+	return h.deliverHeld(ctx, stream, lines)
+}
+
+// deliverHeld is deliver for a caller that holds a delivery slot.
+func (h *harvester) deliverHeld(ctx context.Context, stream Stream, lines []Line) error {
+	if len(lines) == 0 {
+		return nil
 	}
 	err := stream.Lines(ctx, lines)
-	<-h.s.delivering
 	h.s.mu.Lock()
 	h.s.readOff[h.stateID] = h.fr.pendingStart(h.off)
 	h.s.mu.Unlock()
@@ -295,23 +333,12 @@ func (h *harvester) deliver(ctx context.Context, stream Stream, lines []Line) er
 }
 
 // readToEOF reads and delivers everything up to the current end of file.
+// Each read and the delivery of its lines happen under a delivery slot.
 func (h *harvester) readToEOF(ctx context.Context, stream Stream) (int64, error) {
-	bp := readBufs.Get().(*[]byte)
-	defer readBufs.Put(bp)
-	buf := *bp
 	var total int64
 	for ctx.Err() == nil {
-		n, err := h.f.ReadAt(buf, h.off)
-		if n > 0 {
-			base := h.off
-			h.off += int64(n)
-			total += int64(n)
-			h.updateFingerprint()
-			lines := h.fr.feed(buf[:n], base)
-			if derr := h.deliver(ctx, stream, lines); derr != nil {
-				return total, derr
-			}
-		}
+		n, err := h.readOnce(ctx, stream)
+		total += int64(n)
 		if err != nil {
 			h.mu.Lock()
 			h.size = h.off
@@ -320,6 +347,28 @@ func (h *harvester) readToEOF(ctx context.Context, stream Stream) (int64, error)
 		}
 	}
 	return total, ctx.Err()
+}
+
+// readOnce reads the next bytes of the file (up to readSize) and delivers
+// the lines they complete. At the end of the file it returns io.EOF.
+func (h *harvester) readOnce(ctx context.Context, stream Stream) (int, error) {
+	if err := h.s.acquireDelivery(ctx); err != nil {
+		return 0, err
+	}
+	defer h.s.releaseDelivery()
+	rb := readBufs.Get().(*readBuf)
+	defer putReadBuf(rb)
+	n, err := h.f.ReadAt(rb.data, h.off)
+	if n > 0 {
+		base := h.off
+		h.off += int64(n)
+		h.updateFingerprint()
+		rb.lines = h.fr.feed(rb.lines[:0], rb.data[:n], base)
+		if derr := h.deliverHeld(ctx, stream, rb.lines); derr != nil {
+			return n, derr
+		}
+	}
+	return n, err
 }
 
 // updateFingerprint extends a short fingerprint as the file grows.

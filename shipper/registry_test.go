@@ -122,6 +122,11 @@ func TestRegistryWriterProcess(t *testing.T) {
 			ids = append(ids, id)
 		}
 	}
+	// The registry exists before the parent may kill this process (a
+	// kill before the first write left no file: a flaky round 0).
+	if err := r.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	os.Stdout.Write([]byte("."))
 	for n := int64(0); ; n++ {
 		for _, id := range ids {
@@ -154,4 +159,91 @@ func FuzzDecodeRegistry(f *testing.F) {
 			t.Fatalf("round trip: %v (%d vs %d)", err, len(again), len(states))
 		}
 	})
+}
+
+// CleanAfter forgets the entries of files no scan saw for that long: an
+// old entry of a file still there is kept (and counts as seen now), an
+// old entry of a file gone is dropped, a recent one is kept.
+func TestCleanAfter(t *testing.T) {
+	dir := t.TempDir()
+	present := filepath.Join(dir, "present.log")
+	content := seqLine(1) + "\n"
+	appendFile(t, present, content)
+	month := time.Now().Add(-30 * 24 * time.Hour).UTC()
+	states := []*State{
+		{ID: "present", Path: present, Offset: int64(len(content)), FPLen: len(content), FP: hashHex([]byte(content)), Updated: month},
+		{ID: "gone-long-ago", Path: filepath.Join(dir, "gone.log.1"), Offset: 10, FPLen: 3, FP: hashHex([]byte("abc")), Updated: month},
+		{ID: "gone-recently", Path: filepath.Join(dir, "recent.log.1"), Offset: 10, FPLen: 3, FP: hashHex([]byte("xyz")), Updated: time.Now().Add(-time.Hour).UTC()},
+	}
+	c := newCollector(false)
+	cfg := testConfig(dir, c)
+	cfg.CleanRemoved = false // only CleanAfter drops entries here
+	cfg.CleanAfter = 24 * time.Hour
+	b, err := EncodeRegistry(states, IdentityFingerprint, DefaultFingerprintLength)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.RegistryPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg.RegistryPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := startShipper(t, cfg)
+	ids := func() map[string]bool {
+		out := map[string]bool{}
+		for _, st := range r.s.Registry().States() {
+			out[st.ID] = true
+		}
+		return out
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for ids()["gone-long-ago"] {
+		if time.Now().After(deadline) {
+			t.Fatalf("the entry of a file unseen for a month is still there: %v", ids())
+		}
+		time.Sleep(10 * time.Millisecond) // polling the registry
+	}
+	if got := ids(); !got["present"] || !got["gone-recently"] {
+		t.Fatalf("entries %v: the present file's and the recent one must stay", got)
+	}
+	if lines := c.snapshot(); len(lines) != 0 {
+		t.Fatalf("the present file was read again: %+v", lines)
+	}
+	r.stop(t)
+}
+
+// An entry whose file goes out of sight while the shipper runs is
+// forgotten CleanAfter later.
+func TestCleanAfterWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	c := newCollector(false)
+	cfg := testConfig(dir, c)
+	cfg.CleanRemoved = false
+	cfg.CleanAfter = 300 * time.Millisecond
+	cfg.CloseOlder = 100 * time.Millisecond
+	r := startShipper(t, cfg)
+	path := filepath.Join(dir, "a.log")
+	appendFile(t, path, seqLine(0)+"\n")
+	c.waitLines(t, 1, 10*time.Second)
+	if n := len(r.s.Registry().States()); n != 1 {
+		t.Fatalf("%d entries", n)
+	}
+	// Out of the globs' sight (not deleted: clean_removed would not apply).
+	if err := os.Rename(path, filepath.Join(dir, "a.old")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	deadline := start.Add(10 * time.Second)
+	for len(r.s.Registry().States()) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("entry not forgotten: %+v", r.s.Registry().States())
+		}
+		time.Sleep(10 * time.Millisecond) // polling the registry
+	}
+	// Last seen at most one discover interval before the rename.
+	if waited := time.Since(start); waited < cfg.CleanAfter-cfg.DiscoverInterval {
+		t.Fatalf("forgotten after %v, before clean_after (%v)", waited, cfg.CleanAfter)
+	}
+	r.stop(t)
 }

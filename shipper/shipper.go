@@ -58,6 +58,10 @@ type Config struct {
 	MaxOpenFiles int
 	// CleanRemoved forgets the state of files removed from disk.
 	CleanRemoved bool
+	// CleanAfter forgets the state of files that no scan saw for this
+	// long (0: never): neither found by the globs nor present under the
+	// name the registry knows. Logstash's sincedb_clean_after.
+	CleanAfter time.Duration
 	// MaxBytes bounds one line; longer lines are truncated.
 	MaxBytes int
 	// Delimiter ends lines ("\n" when empty).
@@ -106,6 +110,11 @@ func (src *Source) Commit(end int64) func() {
 	src.h.mu.Lock()
 	id := src.h.stateID
 	src.h.mu.Unlock()
+	if src.h.gz {
+		// Offsets in a decompressed stream are not file offsets: the
+		// file's offset is set once all of it is acknowledged.
+		end = 0
+	}
 	return src.s.reserve(id, end)
 }
 
@@ -117,10 +126,12 @@ type Shipper struct {
 
 	scanWake chan struct{}
 	slots    chan struct{}
-	// delivering bounds the harvesters that hold decoded lines at once
-	// (handing them to the stream, maybe waiting for the queue). Without
-	// it every open file holds a read's worth of events while the queue
-	// is full: 100 files being read took 330 MiB instead of 40.
+	// delivering bounds the harvesters that read and hold decoded lines
+	// at once (reading into a pooled buffer, handing the lines to the
+	// stream, maybe waiting for the queue). Without it every open file
+	// holds a read's worth of events while the queue is full: 100 files
+	// being read took 330 MiB instead of 40; bounding only the delivery
+	// still left a 64 KiB read buffer held by every file being read.
 	delivering chan struct{}
 
 	mu        sync.Mutex
@@ -129,8 +140,10 @@ type Shipper struct {
 	byPath    map[string]*harvester
 	readOff   map[string]int64 // state id → offset read so far in this process
 	trackers  map[string]*tracker
-	seen      map[string]seenFile // path → last scan's facts
-	badPaths  map[string]string   // path → last error logged
+	seen      map[string]seenFile    // path → last scan's facts
+	badPaths  map[string]string      // path → last error logged
+	corrupt   map[string]corruptMark // read mode: gzip files that failed, by path
+	lastSeen  map[string]time.Time   // state id → when a scan last saw its file
 	starved   bool
 	firstScan bool
 	// recovered counts copytruncate recoveries (for tests and logs).
@@ -219,6 +232,8 @@ func New(cfg Config) (*Shipper, error) {
 		trackers:   map[string]*tracker{},
 		seen:       map[string]seenFile{},
 		badPaths:   map[string]string{},
+		corrupt:    map[string]corruptMark{},
+		lastSeen:   map[string]time.Time{},
 		firstScan:  true,
 	}, nil
 }
@@ -364,6 +379,18 @@ func (s *Shipper) flushLoop(ctx context.Context) {
 	}
 }
 
+// acquireDelivery takes a delivery slot (waiting for one) unless ctx ends.
+func (s *Shipper) acquireDelivery(ctx context.Context) error {
+	select {
+	case s.delivering <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Shipper) releaseDelivery() { <-s.delivering }
+
 // wakeScan asks for a scan soon.
 func (s *Shipper) wakeScan() {
 	select {
@@ -474,9 +501,17 @@ func (s *Shipper) scan(ctx context.Context) []string {
 			delete(s.seen, p)
 		}
 	}
+	for p := range s.corrupt {
+		if !matched[p] {
+			delete(s.corrupt, p)
+		}
+	}
 	s.mu.Unlock()
 	if s.cfg.CleanRemoved {
 		s.cleanRemoved(claimed)
+	}
+	if s.cfg.CleanAfter > 0 && ctx.Err() == nil { // not after a scan cut short
+		s.cleanUnseen(claimed, matched, time.Now())
 	}
 	dirs := make([]string, 0, len(dirSet))
 	for d := range dirSet {
@@ -508,7 +543,17 @@ func (s *Shipper) consider(ctx context.Context, path string, first bool, claimed
 		return
 	}
 	prev, wasSeen := s.seen[path]
+	bad, isBad := s.corrupt[path]
 	s.mu.Unlock()
+	if isBad {
+		if bad.id == id && bad.size == fi.Size() {
+			claimed[bad.stateID] = true
+			return // a corrupt gzip file, unchanged: not read again
+		}
+		s.mu.Lock()
+		delete(s.corrupt, path)
+		s.mu.Unlock()
+	}
 	if wasSeen && prev.id == id && prev.size == fi.Size() && prev.stateID != "" {
 		claimed[prev.stateID] = true
 		return // unchanged since the last look, nothing to read
@@ -698,11 +743,55 @@ func (s *Shipper) cleanRemoved(claimed map[string]bool) {
 		}
 		fi, err := os.Stat(g.path)
 		if errors.Is(err, os.ErrNotExist) || (err == nil && nativeID(fi) != g.file) {
-			s.reg.remove(g.id)
-			s.mu.Lock()
-			delete(s.readOff, g.id)
-			delete(s.trackers, g.id)
+			s.forget(g.id)
+		}
+	}
+}
+
+// forget drops state id from the registry and the shipper's maps.
+func (s *Shipper) forget(id string) {
+	s.reg.remove(id)
+	s.mu.Lock()
+	delete(s.readOff, id)
+	delete(s.trackers, id)
+	delete(s.lastSeen, id)
+	s.mu.Unlock()
+}
+
+// cleanUnseen forgets states whose file no scan saw for CleanAfter: not
+// claimed by a scan (found by the globs), not present under the path the
+// state knows, not owned by a reader and with no acknowledgement pending.
+// A state loaded from the registry counts as seen when it was last
+// updated.
+func (s *Shipper) cleanUnseen(claimed, matched map[string]bool, now time.Time) {
+	type cand struct {
+		id      string
+		updated time.Time
+	}
+	var cands []cand
+	s.reg.each(func(st *State) {
+		if claimed[st.ID] || matched[st.Path] {
+			cands = append(cands, cand{id: st.ID}) // seen now: zero time marks it
+			return
+		}
+		cands = append(cands, cand{st.ID, st.Updated})
+	})
+	for _, c := range cands {
+		s.mu.Lock()
+		if c.updated.IsZero() {
+			s.lastSeen[c.id] = now
 			s.mu.Unlock()
+			continue
+		}
+		last, ok := s.lastSeen[c.id]
+		if !ok {
+			last = c.updated
+		}
+		busy := s.owned[c.id] != nil || (s.trackers[c.id] != nil && len(s.trackers[c.id].pending) > 0)
+		s.mu.Unlock()
+		if !busy && now.Sub(last) > s.cfg.CleanAfter {
+			s.log.Debug("forgetting a file not seen for sincedb_clean_after", "id", c.id, "last_seen", last)
+			s.forget(c.id)
 		}
 	}
 }

@@ -32,7 +32,9 @@ func main() {
 		debug.SetGCPercent(defaultGCPercent)
 	}
 	stop := startCPUProfile(os.Getenv("SLUICE_CPUPROFILE"))
+	stopMem := startMemProfile(os.Getenv("SLUICE_MEMPROFILE"))
 	code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stopMem()
 	stop()
 	os.Exit(code)
 }

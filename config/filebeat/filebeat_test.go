@@ -73,10 +73,10 @@ func TestGolden(t *testing.T) {
 var fileInputSettings = []string{
 	"id", "tags", "add_field", "type", "codec", "path", "exclude", "exclude_files", "include_lines",
 	"exclude_lines", "start_position", "mode", "sincedb_path", "stat_interval", "discover_interval",
-	"ignore_older", "close_older", "max_open_files", "clean_removed", "file_identity", "max_bytes", "delimiter",
+	"ignore_older", "close_older", "max_open_files", "clean_removed", "sincedb_clean_after", "file_identity", "max_bytes", "delimiter",
 }
 
-var multilineSettings = []string{"pattern", "negate", "what", "max_lines", "max_bytes", "auto_flush_interval", "preset"}
+var multilineSettings = []string{"pattern", "negate", "what", "max_lines", "max_bytes", "auto_flush_interval", "preset", "mode", "count_lines", "flush_pattern"}
 
 var esSettings = []string{"hosts", "index", "user", "password", "api_key", "pipeline",
 	"ssl_enabled", "ssl_certificate_authorities", "ssl_certificate", "ssl_key", "ssl_verification_mode"}
@@ -213,7 +213,15 @@ func TestErrors(t *testing.T) {
 		{"range not a number", minimal + "processors:\n  - drop_fields:\n      fields: [a]\n      when.range.code.gte: high\n", []string{"must be a number"}},
 		{"drop @timestamp", minimal + "processors:\n  - drop_fields: {fields: ['@timestamp']}\n", []string{"cannot drop @timestamp"}},
 		{"multiline without match", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - multiline: {pattern: '^x'}\noutput.console: {}\n", []string{"needs match"}},
-		{"multiline count", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - multiline: {type: count, count_lines: 3}\noutput.console: {}\n", []string{`type "count" is not supported`}},
+		{"multiline count without count_lines", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - multiline: {type: count}\noutput.console: {}\n", []string{"fb.yml:6:21:", "type count needs count_lines"}},
+		{"multiline count with a pattern", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - multiline: {type: count, count_lines: 2, pattern: '^x'}\noutput.console: {}\n", []string{"pattern does not apply to type count"}},
+		{"multiline count_lines zero", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - multiline: {type: count, count_lines: 0}\noutput.console: {}\n", []string{"count_lines"}},
+		{"multiline count_lines without type count", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - multiline: {pattern: '^x', match: after, count_lines: 2}\noutput.console: {}\n", []string{"count_lines needs type: count"}},
+		{"multiline while_pattern without pattern", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - multiline: {type: while_pattern}\noutput.console: {}\n", []string{"type while_pattern needs a pattern"}},
+		{"multiline while_pattern with match", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - multiline: {type: while_pattern, pattern: '^x', match: after}\noutput.console: {}\n", []string{"match does not apply to type while_pattern"}},
+		{"multiline unknown type", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - multiline: {type: sometimes, pattern: '^x'}\noutput.console: {}\n", []string{`type must be pattern, count or while_pattern, got "sometimes"`}},
+		{"multiline flush_pattern with a preset", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - multiline: {preset: python, flush_pattern: '^END'}\noutput.console: {}\n", []string{"flush_pattern works with a pattern"}},
+		{"multiline skip_newline", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - multiline: {pattern: '^x', match: after, skip_newline: true}\noutput.console: {}\n", []string{"skip_newline is not supported"}},
 		{"unknown parser", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    parsers:\n      - container: ~\noutput.console: {}\n", []string{"container parser is not supported"}},
 		{"field twice", "filebeat.inputs:\n  - type: filestream\n    id: a\n    paths: [/x]\n    fields:\n      app.env: prod\n      app:\n        env: dev\noutput.console: {}\n",
 			[]string{"fb.yml:8:9:", "field fields.app.env is given twice (first on line 6)"}},

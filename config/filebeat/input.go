@@ -2,6 +2,7 @@ package filebeat
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -14,11 +15,11 @@ var inputKeys = []string{
 	"type", "id", "enabled", "paths", "exclude_files", "include_lines", "exclude_lines",
 	"fields", "fields_under_root", "tags", "encoding", "prospector.scanner.check_interval",
 	"ignore_older", "close.on_state_change.inactive", "clean_removed", "harvester_limit",
-	"message_max_bytes", "file_identity.fingerprint", "file_identity.native", "parsers", "processors",
+	"message_max_bytes", "clean_inactive", "file_identity.fingerprint", "file_identity.native", "parsers", "processors",
 	// The `log` input's names.
 	"scan_frequency", "close_inactive", "max_bytes", "tail_files",
 	"multiline.type", "multiline.pattern", "multiline.negate", "multiline.match",
-	"multiline.max_lines", "multiline.timeout", "multiline.preset",
+	"multiline.max_lines", "multiline.timeout", "multiline.preset", "multiline.count_lines", "multiline.flush_pattern",
 	"json.keys_under_root", "json.overwrite_keys", "json.add_error_key", "json.ignore_decoding_error",
 }
 
@@ -26,7 +27,7 @@ var inputKeys = []string{
 var ignoredInputKeys = []string{
 	"prospector.scanner.symlinks", "prospector.scanner.resend_on_touch", "prospector.scanner.fingerprint.",
 	"prospector.scanner.exclude_files", "close.on_state_change.renamed", "close.on_state_change.removed",
-	"close.on_state_change.check_interval", "close.reader.", "clean_inactive", "backoff.", "pipeline",
+	"close.on_state_change.check_interval", "close.reader.", "backoff.", "pipeline",
 	"index", "keep_null", "publisher_pipeline.", "take_over", "ignore_inactive", "symlinks",
 	"recursive_glob.enabled", "close_renamed", "close_removed", "close_eof", "close_timeout",
 	"harvester_buffer_size", "backoff_factor", "max_backoff", "json.document_id",
@@ -38,8 +39,6 @@ var unsupportedInputKeys = map[string]string{
 	"file_identity.path":         "the path file identity is not supported; use fingerprint (default) or native",
 	"json.message_key":           "json.message_key (joining JSON documents with multiline) is not supported",
 	"delete":                     "deleting files after reading is not supported",
-	"multiline.flush_pattern":    "multiline.flush_pattern is not supported",
-	"multiline.count_lines":      "multiline.type count is not supported",
 	"multiline.skip_newline":     "multiline.skip_newline is not supported",
 }
 
@@ -170,6 +169,14 @@ func (t *translator) input(i int, n *yaml.Node) config.Statement {
 			in.Attrs = append(in.Attrs, attr(pos, "close_older", numV(pos, 300)))
 		}
 	}
+	if e := by["clean_inactive"]; e != nil {
+		// The file input forgets only files no scan sees any more, which
+		// is the safe part of Filebeat's clean_inactive.
+		if d, ok := t.duration(e); ok {
+			p := t.pos(e.val)
+			add(e, "sincedb_clean_after", strV(p, strconv.FormatFloat(d, 'f', -1, 64)+" seconds"))
+		}
+	}
 	if e := by["clean_removed"]; e != nil {
 		if b, ok := t.boolean(e); ok {
 			add(e, "clean_removed", boolV(t.pos(e.val), b))
@@ -290,13 +297,35 @@ func (t *translator) multiline(by map[string]*entry, pos config.Pos) *config.Plu
 // is Logstash's `what => previous`, `before` is `next`.
 func (t *translator) multilineCodec(es []*entry, pos config.Pos, where string) *config.Plugin {
 	c := &config.Plugin{Pos: pos, Name: "multiline"}
-	hasPattern, hasPreset := false, false
+	hasPattern, hasPreset, hasCount := false, false, false
+	mode := "pattern"
+	var typeEntry, flushEntry *entry
 	for _, e := range es {
 		p := t.pos(e.keyNode)
 		switch e.key {
 		case "type":
-			if v, ok := t.str(e); ok && v != "pattern" {
-				t.errorf(e.val, "%s type %q is not supported; use type: pattern", where, v)
+			if v, ok := t.str(e); ok {
+				switch v {
+				case "pattern":
+				case "count", "while_pattern", "while-pattern":
+					// Filebeat's docs say while_pattern, older releases
+					// while-pattern: both are accepted.
+					mode = strings.ReplaceAll(v, "-", "_")
+					c.Attrs = append(c.Attrs, attr(p, "mode", strV(p, mode)))
+				default:
+					t.errorf(e.val, "%s type must be pattern, count or while_pattern, got %q", where, v)
+				}
+				typeEntry = e
+			}
+		case "count_lines":
+			if v, ok := t.integer(e, 1, 1<<24); ok {
+				c.Attrs = append(c.Attrs, attr(p, "count_lines", intV(p, v)))
+				hasCount = true
+			}
+		case "flush_pattern":
+			if v, ok := t.str(e); ok {
+				c.Attrs = append(c.Attrs, attr(p, "flush_pattern", strV(p, v)))
+				flushEntry = e
 			}
 		case "pattern":
 			if v, ok := t.str(e); ok {
@@ -331,7 +360,7 @@ func (t *translator) multilineCodec(es []*entry, pos config.Pos, where string) *
 			if v, ok := t.duration(e); ok {
 				c.Attrs = append(c.Attrs, attr(p, "auto_flush_interval", numV(p, v)))
 			}
-		case "flush_pattern", "count_lines", "skip_newline":
+		case "skip_newline":
 			t.errorf(e.keyNode, "%s %s is not supported", where, e.key)
 		default:
 			t.errorf(e.keyNode, "unknown %s setting %q", where, e.key)
@@ -340,6 +369,39 @@ func (t *translator) multilineCodec(es []*entry, pos config.Pos, where string) *
 	if !hasAttr(c, "auto_flush_interval") {
 		// Filebeat sends a pending event after 5 s without new lines.
 		c.Attrs = append(c.Attrs, attr(pos, "auto_flush_interval", intV(pos, 5)))
+	}
+	switch mode {
+	case "count":
+		// Filebeat's count type uses count_lines only.
+		if !hasCount {
+			t.errorf(typeEntry.keyNode, "%s type count needs count_lines", where)
+		}
+		for _, e := range es {
+			switch e.key {
+			case "pattern", "negate", "match", "preset", "flush_pattern":
+				t.errorf(e.keyNode, "%s %s does not apply to type count", where, e.key)
+			}
+		}
+		return c
+	case "while_pattern":
+		for _, e := range es {
+			switch e.key {
+			case "match", "preset", "flush_pattern", "count_lines":
+				t.errorf(e.keyNode, "%s %s does not apply to type while_pattern", where, e.key)
+			}
+		}
+		if !hasPattern {
+			t.errorf(typeEntry.keyNode, "%s type while_pattern needs a pattern", where)
+		}
+		return c
+	}
+	for _, e := range es {
+		if e.key == "count_lines" {
+			t.errorf(e.keyNode, "%s count_lines needs type: count", where)
+		}
+	}
+	if flushEntry != nil && hasPreset {
+		t.errorf(flushEntry.keyNode, "%s flush_pattern works with a pattern, not with a preset", where)
 	}
 	if !hasPattern && !hasPreset {
 		t.errorf(es[0].keyNode, "%s needs a pattern (or a preset such as python)", where)

@@ -49,6 +49,21 @@ stream ends, or — with ` + "`auto_flush_interval`" + ` — once no new data ar
 (the tcp, stdin and file inputs honour it; such a flush also ends a last line that
 has no newline yet).
 
+### Filebeat's other multiline types
+
+` + "`mode`" + ` (a Sluice extension; Filebeat's multiline ` + "`type`" + `) chooses how lines are grouped:
+
+- ` + "`pattern`" + ` (the default): as above. With ` + "`flush_pattern`" + ` (Filebeat's), a line that
+  matches it ends the pending event it joins: it is the event's last line, and the
+  next line starts a new event whatever ` + "`pattern`" + ` says. A line that starts an event is
+  not checked against it (as in Filebeat). Useful for "begin … end" blocks.
+- ` + "`count`" + `: every ` + "`count_lines`" + ` lines make one event; ` + "`pattern`" + ` is not used.
+- ` + "`while_pattern`" + `: consecutive lines that match ` + "`pattern`" + ` (after ` + "`negate`" + `) make one
+  event; a line that does not match is an event of its own. ` + "`what`" + ` is not used.
+
+The last event of these modes, too, is emitted at the end of the stream or after
+` + "`auto_flush_interval`" + ` (Filebeat's ` + "`timeout`" + `, which its ` + "`count`" + ` type ignores).
+
 ### Python tracebacks
 
 ` + "`preset => \"python\"`" + ` (a Sluice extension, instead of ` + "`pattern`" + `/` + "`negate`" + `/` + "`what`" + `) joins a
@@ -71,7 +86,7 @@ fit); the lines that follow start a new event.
 
 Encoding writes the event's ` + "`message`" + ` followed by a newline.
 
-Differences from Logstash: the ` + "`preset`" + ` setting is new; an event is emitted as soon
+Differences from Logstash: the ` + "`preset`" + `, ` + "`mode`" + `, ` + "`count_lines`" + ` and ` + "`flush_pattern`" + ` settings are new; an event is emitted as soon
 as it reaches a limit, where Logstash waits for the next line; a carriage return
 before the newline is removed; invalid UTF-8 bytes become U+FFFD; ` + "`pattern`" + ` is a
 Go (RE2) regular expression after grok expansion, with the translations the grok
@@ -87,6 +102,9 @@ type Codec struct {
 	Negate            bool
 	What              string
 	Preset            string
+	Mode              string
+	CountLines        int
+	FlushPattern      string
 	PatternsDir       []string
 	MaxLines          int
 	MaxBytes          int64
@@ -95,11 +113,19 @@ type Codec struct {
 	Charset           string
 
 	re      *grokengine.Pattern
+	flushRe *grokengine.Pattern
 	charset *codecutil.Charset
 	logger  *slog.Logger
 	next    bool
 	python  bool
 }
+
+// Grouping modes (the mode setting, Filebeat's multiline type).
+const (
+	ModePattern      = "pattern"
+	ModeCount        = "count"
+	ModeWhilePattern = "while_pattern"
+)
 
 var (
 	_ plugin.Codec       = (*Codec)(nil)
@@ -110,14 +136,23 @@ var (
 func (c *Codec) Settings(s *plugin.Settings) {
 	s.String(&c.Pattern, "pattern",
 		"Regular expression matched against each line; grok patterns (`%{NAME}`) are expanded. "+
-			"Required unless `preset` is set.").
+			"Required unless `preset` is set or `mode` is `count`.").
 		Example(`"^%{TIMESTAMP_ISO8601} "`)
 	s.Bool(&c.Negate, "negate", "Invert the match: lines that do NOT match `pattern` are the ones `what` applies to.").
 		Default(false)
 	s.String(&c.What, "what",
 		"Where a matching line (after `negate`) belongs: `previous` (to the event before it) or `next` (to the event after it). "+
-			"Required with `pattern`.").
+			"Required with `pattern` in `mode => pattern`.").
 		Enum("previous", "next")
+	s.String(&c.Mode, "mode",
+		"How lines are grouped (Filebeat's multiline `type`): `pattern` (with `what`), `count` (every `count_lines` lines), "+
+			"or `while_pattern` (consecutive matching lines). A Sluice extension.").
+		Default(ModePattern).Enum(ModePattern, ModeCount, ModeWhilePattern)
+	s.Int(&c.CountLines, "count_lines", "Lines per event with `mode => count` (Filebeat's `count_lines`).")
+	s.String(&c.FlushPattern, "flush_pattern",
+		"With `mode => pattern`: a line matching this regular expression (grok patterns expanded) ends the pending event, as its last line "+
+			"(Filebeat's `flush_pattern`). A Sluice extension.").
+		Example(`"^END "`)
 	s.String(&c.Preset, "preset",
 		"A built-in rule set instead of `pattern`/`negate`/`what`: `python` joins Python tracebacks "+
 			"(also chained exceptions) to the log line they follow. A Sluice extension.").
@@ -151,18 +186,42 @@ func (c *Codec) Init(ctx *plugin.Context) error {
 	if c.MaxBytes < 1 || c.MaxBytes > 1<<30 {
 		return fmt.Errorf("max_bytes must be between 1 byte and 1GiB, got %d", c.MaxBytes)
 	}
+	if c.CountLines != 0 && c.Mode != ModeCount {
+		return errors.New(`count_lines needs mode => "count"`)
+	}
+	if c.FlushPattern != "" && (c.Mode != ModePattern || c.Preset != "") {
+		return errors.New(`flush_pattern works with mode => "pattern" and a pattern, not with a preset or another mode`)
+	}
 	if c.Preset != "" {
-		if c.Pattern != "" || c.What != "" || c.Negate {
-			return errors.New("preset replaces pattern, negate and what: set either preset or pattern and what")
+		if c.Pattern != "" || c.What != "" || c.Negate || c.Mode != ModePattern {
+			return errors.New("preset replaces pattern, negate, what and mode: set either preset or pattern and what")
 		}
 		c.python = c.Preset == "python"
 		return nil
 	}
-	if c.Pattern == "" {
-		return errors.New("pattern is required (or a preset such as preset => \"python\")")
-	}
-	if c.What == "" {
-		return errors.New(`what is required with pattern: "previous" or "next"`)
+	switch c.Mode {
+	case ModeCount:
+		if c.CountLines < 1 {
+			return fmt.Errorf(`mode => "count" needs count_lines of at least 1, got %d`, c.CountLines)
+		}
+		if c.Pattern != "" || c.What != "" || c.Negate {
+			return errors.New(`mode => "count" uses count_lines, not pattern, negate or what`)
+		}
+		return nil
+	case ModeWhilePattern:
+		if c.Pattern == "" {
+			return errors.New(`mode => "while_pattern" needs a pattern`)
+		}
+		if c.What != "" {
+			return errors.New(`mode => "while_pattern" joins consecutive matching lines: what does not apply`)
+		}
+	default:
+		if c.Pattern == "" {
+			return errors.New("pattern is required (or a preset such as preset => \"python\")")
+		}
+		if c.What == "" {
+			return errors.New(`what is required with pattern: "previous" or "next"`)
+		}
 	}
 	c.next = c.What == "next"
 	set := grokengine.ECSV1
@@ -183,6 +242,11 @@ func (c *Codec) Init(ctx *plugin.Context) error {
 	}
 	if c.re, err = grokengine.Compile(c.Pattern, defs, true); err != nil {
 		return fmt.Errorf("pattern: %w", err)
+	}
+	if c.FlushPattern != "" {
+		if c.flushRe, err = grokengine.Compile(c.FlushPattern, defs, true); err != nil {
+			return fmt.Errorf("flush_pattern: %w", err)
+		}
 	}
 	return nil
 }
@@ -275,16 +339,46 @@ func (d *Decoder) Flush(emit func(*event.Event)) {
 // Buffered reports how many bytes of pending events the decoder holds.
 func (d *Decoder) Buffered() int { return len(d.buf) + d.split.Buffered() }
 
+// Holds reports whether the decoder holds anything back for a later event:
+// a pending event (even of empty lines), a blank line the python preset
+// keeps, or part of a line. The file input saves a line's end as delivered
+// only when nothing is held after it.
+func (d *Decoder) Holds() bool { return d.lines > 0 || d.pyBlank || d.split.Buffered() > 0 }
+
 func (d *Decoder) line(rec []byte, truncated bool) {
 	if len(rec) > 0 && rec[len(rec)-1] == '\r' && !truncated {
 		rec = rec[:len(rec)-1]
 	}
 	text := d.c.charset.String(rec)
-	if d.c.python {
+	switch {
+	case d.c.python:
 		d.pythonLine(text, truncated)
+		return
+	case d.c.Mode == ModeCount:
+		d.add(text, truncated)
+		if d.lines >= d.c.CountLines {
+			d.flush()
+		}
 		return
 	}
 	cont := (d.c.re.Match(text) != nil) != d.c.Negate
+	if d.c.Mode == ModeWhilePattern {
+		if !cont {
+			// A line that does not match is an event of its own.
+			d.flush()
+			d.add(text, truncated)
+			d.flush()
+			return
+		}
+		d.add(text, truncated)
+		return
+	}
+	if d.c.flushRe != nil && d.lines > 0 && d.c.flushRe.Match(text) != nil {
+		// The end of the pending event, whatever pattern says.
+		d.add(text, truncated)
+		d.flush()
+		return
+	}
 	if d.c.next {
 		d.add(text, truncated)
 		if !cont {

@@ -98,6 +98,48 @@ func TestDecode(t *testing.T) {
 			"a\xff\n b\n", []got{ev("a\ufffd\n b", "multiline")}},
 		{"charset", `multiline { pattern => "^ " what => "previous" charset => "ISO-8859-1" }`,
 			"caf\xe9\n b\n", []got{ev("café\n b", "multiline")}},
+
+		// mode => count (Filebeat's type: count): a fixed number of lines.
+		{"count: pairs of lines (a key line and its value line)", `multiline { mode => "count" count_lines => 2 }`,
+			"2024-05-01T10:00:00Z GET /api/orders\nstatus=200 bytes=512\n2024-05-01T10:00:01Z GET /api/cart\nstatus=404 bytes=0\n",
+			[]got{ev("2024-05-01T10:00:00Z GET /api/orders\nstatus=200 bytes=512", "multiline"),
+				ev("2024-05-01T10:00:01Z GET /api/cart\nstatus=404 bytes=0", "multiline")}},
+		{"count: a short last group is flushed at the end", `multiline { mode => "count" count_lines => 3 }`,
+			"a\nb\nc\nd\n",
+			[]got{ev("a\nb\nc", "multiline"), ev("d")}},
+		{"count: count_lines 1 is one event per line", `multiline { mode => "count" count_lines => 1 }`,
+			"a\n\nb\n", []got{ev("a"), ev(""), ev("b")}},
+		{"count: max_lines smaller than count_lines", `multiline { mode => "count" count_lines => 3 max_lines => 2 }`,
+			"a\nb\nc\n", []got{ev("a\nb", "multiline", TagMaxLines), ev("c")}},
+
+		// mode => while_pattern: consecutive matching lines.
+		{"while_pattern: indented continuation blocks", `multiline { mode => "while_pattern" pattern => "^\s" }`,
+			"INFO start\n  key: 1\n  key: 2\nINFO next\nINFO last\n  detail\n",
+			[]got{ev("INFO start"), ev("  key: 1\n  key: 2", "multiline"), ev("INFO next"), ev("INFO last"), ev("  detail")}},
+		{"while_pattern: a block of matching lines (Java-style config dump)", `multiline { mode => "while_pattern" pattern => "^\[CONFIG\] " }`,
+			"[CONFIG] a=1\n[CONFIG] b=2\n[CONFIG] c=3\nserver started\n[CONFIG] d=4\n",
+			[]got{ev("[CONFIG] a=1\n[CONFIG] b=2\n[CONFIG] c=3", "multiline"), ev("server started"), ev("[CONFIG] d=4")}},
+		{"while_pattern: negate joins the lines that do not match", `multiline { mode => "while_pattern" pattern => "^---" negate => true }`,
+			"a\nb\n---\n---\nc\n",
+			[]got{ev("a\nb", "multiline"), ev("---"), ev("---"), ev("c")}},
+		{"while_pattern: max_lines", `multiline { mode => "while_pattern" pattern => "^ " max_lines => 2 }`,
+			" 1\n 2\n 3\nx\n",
+			[]got{ev(" 1\n 2", "multiline", TagMaxLines), ev(" 3"), ev("x")}},
+
+		// flush_pattern: begin/end blocks.
+		{"flush_pattern: an end line ends the event", `multiline { pattern => "Start new event" negate => true what => "previous" flush_pattern => "End event" }`,
+			"[2024-08-24 11:49:14,389] Start new event\n[2024-08-24 11:49:14,395] Content of processing something\n[2024-08-24 11:49:14,399] End event\n" +
+				"[2024-08-24 11:50:14,389] Some other log\n[2024-08-24 11:50:14,395] Some other log\n" +
+				"[2024-08-24 11:51:14,389] Start new event\n[2024-08-24 11:51:14,399] End event\n",
+			[]got{ev("[2024-08-24 11:49:14,389] Start new event\n[2024-08-24 11:49:14,395] Content of processing something\n[2024-08-24 11:49:14,399] End event", "multiline"),
+				ev("[2024-08-24 11:50:14,389] Some other log\n[2024-08-24 11:50:14,395] Some other log", "multiline"),
+				ev("[2024-08-24 11:51:14,389] Start new event\n[2024-08-24 11:51:14,399] End event", "multiline")}},
+		{"flush_pattern: the first line of an event is not checked", `multiline { pattern => "^ " what => "previous" flush_pattern => "END" }`,
+			"END alone\n more\n END here\n after\n",
+			[]got{ev("END alone\n more\n END here", "multiline"), ev(" after")}},
+		{"flush_pattern with what => next", `multiline { pattern => "\\$" what => "next" flush_pattern => "^STOP" }`,
+			"a \\\nSTOP \\\nb\n",
+			[]got{ev("a \\\nSTOP \\", "multiline"), ev("b")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,6 +190,16 @@ func TestConfigErrors(t *testing.T) {
 		`multiline { preset => "java" }`:                                                   "java",
 		`multiline { pattern => "x" what => "next" max_lines => 0 }`:                       "max_lines",
 		`multiline { pattern => "x" what => "next" patterns_dir => ["/nonexistent/dir"] }`: "patterns_dir",
+		`multiline { mode => "count" }`:                                                    "count_lines",
+		`multiline { mode => "count" count_lines => 0 }`:                                   "count_lines",
+		`multiline { mode => "count" count_lines => 2 pattern => "x" }`:                    "not pattern",
+		`multiline { pattern => "x" what => "next" count_lines => 2 }`:                     "count_lines needs",
+		`multiline { mode => "while_pattern" }`:                                            "needs a pattern",
+		`multiline { mode => "while_pattern" pattern => "x" what => "next" }`:              "what does not apply",
+		`multiline { mode => "sometimes" pattern => "x" }`:                                 "sometimes",
+		`multiline { mode => "count" count_lines => 2 flush_pattern => "x" }`:              "flush_pattern",
+		`multiline { preset => "python" flush_pattern => "x" }`:                            "flush_pattern",
+		`multiline { pattern => "x" what => "next" flush_pattern => "(" }`:                 "flush_pattern",
 	} {
 		_, err := plugintest.BuildErr(plugin.KindCodec, conf)
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -288,12 +340,27 @@ func FuzzDecode(f *testing.F) {
 	f.Add("2024-01-02T03:04:05Z a\n b\n", 3, false)
 	f.Add("Traceback (most recent call last):\n  x\nE: y\n\nDuring handling of the above exception, another exception occurred:\n\n", 1, true)
 	f.Add("\r\n\xff\n \n", 2, true)
+	f.Add("a\n b\nEND\nc\n", 1, false)
+	modes := []string{
+		`multiline { pattern => "^%{TIMESTAMP_ISO8601} " negate => true what => "previous" max_lines => 4 max_bytes => 64 }`,
+		`multiline { preset => "python" max_lines => 4 max_bytes => 64 }`,
+		`multiline { mode => "count" count_lines => 3 max_lines => 4 max_bytes => 64 }`,
+		`multiline { mode => "while_pattern" pattern => "^\s" max_lines => 4 max_bytes => 64 }`,
+		`multiline { pattern => "^\s" what => "previous" flush_pattern => "END" max_lines => 4 max_bytes => 64 }`,
+	}
+	codecs := make([]*Codec, len(modes))
+	for i, conf := range modes {
+		codecs[i] = codec(f, conf)
+	}
 	f.Fuzz(func(t *testing.T, in string, chunk int, python bool) {
-		conf := `multiline { pattern => "^%{TIMESTAMP_ISO8601} " negate => true what => "previous" max_lines => 4 max_bytes => 64 }`
+		// python selects the preset; otherwise the input's length picks
+		// one of the other modes.
+		c := codecs[0]
 		if python {
-			conf = `multiline { preset => "python" max_lines => 4 max_bytes => 64 }`
+			c = codecs[1]
+		} else if k := len(in) % 4; k > 0 {
+			c = codecs[k+1]
 		}
-		c := codec(t, conf)
 		if chunk < 1 || chunk > len(in) {
 			chunk = len(in)
 		}
@@ -358,5 +425,29 @@ func TestTimestampIsFirstLine(t *testing.T) {
 	}
 	if ts := out[0].Timestamp(); ts.Before(before.Truncate(time.Millisecond)) || ts.After(mid) {
 		t.Errorf("@timestamp %v not between %v and %v (when the first line arrived)", ts, before, mid)
+	}
+}
+
+// Holds tells whether anything is held back after a line, empty pending
+// lines and the python preset's blank line included.
+func TestHolds(t *testing.T) {
+	for _, tc := range []struct {
+		conf, in string
+		want     bool
+	}{
+		{`multiline { mode => "count" count_lines => 2 }`, "a\nb\n", false},
+		{`multiline { mode => "count" count_lines => 2 }`, "a\n", true},
+		{`multiline { mode => "count" count_lines => 2 }`, "a\nb\nc", true},
+		{`multiline { pattern => "^ " what => "previous" }`, "a\n", true},
+		{`multiline { pattern => "^ " what => "previous" }`, "\n", true},
+		{`multiline { pattern => "\\$" what => "next" }`, "a\\\nb\n", false},
+		{`multiline { mode => "while_pattern" pattern => "^ " }`, " a\nb\n", false},
+		{`multiline { preset => "python" }`, "Traceback (most recent call last):\n  x\nE: y\n\n", true},
+	} {
+		d := codec(t, tc.conf).NewDecoder(plugin.DecoderOptions{}).(*Decoder)
+		d.Decode([]byte(tc.in), func(*event.Event) {})
+		if got := d.Holds(); got != tc.want {
+			t.Errorf("%s after %q: Holds() = %v, want %v", tc.conf, tc.in, got, tc.want)
+		}
 	}
 }

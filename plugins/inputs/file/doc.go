@@ -14,7 +14,8 @@ const description = "Follows log files as they grow (`mode => tail`, like `tail 
 	"After a crash (even `kill -9`) the input resumes from the last saved offset: no line is lost, and the lines read but not " +
 	"yet acknowledged (at most the pipeline's in-flight events, plus `sincedb_write_interval` worth of acknowledged ones) may be sent again. " +
 	"With a codec that holds lines back (`multiline`), an event's offset is saved as the start of the line that completed it (`what => previous`), " +
-	"so lines still held are never counted as delivered; `[log][offset]` of a joined event is the offset of its first line.\n\n" +
+	"so lines still held are never counted as delivered, or as the end of its last line when that line ended it and nothing is held (`what => next`, `mode => count`, `flush_pattern`); " +
+	"`[log][offset]` of a joined event is the offset of its first line.\n\n" +
 	"### The registry (sincedb)\n\n" +
 	"The registry is one JSON document per input (`sincedb_path`), format `sluice-file-registry` version 1, documented in " +
 	"`shipper/REGISTRY.md`: per file its last path, acknowledged offset, device and inode, and fingerprint. It is written " +
@@ -22,6 +23,17 @@ const description = "Follows log files as they grow (`mode => tail`, like `tail 
 	"the old or the new registry, never a torn one. A registry that cannot be read (corrupted by hand or by a disk fault) is " +
 	"**not** silently reset: the input refuses to start, says why, and keeps a copy (`<sincedb_path>.corrupt-<time>`); " +
 	"remove or fix the file to go on. It is not compatible with Logstash's sincedb or Filebeat's registry.\n\n" +
+	"Entries go away with `clean_removed` (the file was deleted) and with `sincedb_clean_after` (default two weeks, as Logstash): an entry is dropped when no scan " +
+	"saw its file for that long — not matched by `path` and not present under the name the entry knows (a rotated file renamed out of the patterns, for example). " +
+	"Unlike Logstash, which expires entries of files that did not change for that long even when they are still watched, a file that is still there keeps its entry, " +
+	"so an old, quiet log is never read again from its beginning; `0` keeps entries for ever.\n\n" +
+	"### gzip files (read mode)\n\n" +
+	"In `mode => read`, a file whose name ends in `.gz` or `.gzip`, or whose first bytes are gzip's magic number, is decompressed (concatenated gzip members included) and " +
+	"its lines read like a plain file's; `[log][offset]` is the line's position in the decompressed text. As in Logstash, a compressed file is read whole: " +
+	"nothing is saved in the registry until every line of it was acknowledged, then the entry gets the file's size and `file_completed_action` applies. " +
+	"A file whose reading was interrupted (stop, crash) is read again from its beginning at the next start, so its lines sent before the interruption arrive twice. " +
+	"A corrupt or truncated gzip file is logged as an error naming the file; the lines decompressed before the damage are sent, the file is not completed (not deleted), " +
+	"is not read again while it is unchanged, and the other files go on. In `mode => tail` gzip files are not decompressed: exclude them (`exclude => [\"*.gz\"]`).\n\n" +
 	"### File identity\n\n" +
 	"`file_identity => fingerprint` (default, as Filebeat 9) recognises a file by a SHA-256 of its first `fingerprint_length` (1024) bytes: " +
 	"a renamed file keeps its offset, a new file that reuses an old file's inode is not mistaken for it. A file shorter than " +
@@ -50,7 +62,8 @@ const description = "Follows log files as they grow (`mode => tail`, like `tail 
 	"A file created, filled and renamed out of the `path` patterns between two scans is still read when notifications work (it is opened as soon as it is created, or followed to its new name when the rename is reported); " +
 	"with polling only, include the rotated names in `path` (e.g. `app.log*` with `exclude => [\"*.gz\"]`) so that nothing depends on timing.\n\n" +
 	"### Many files, bad files\n\n" +
-	"Memory is bounded: a read buffer (64 KiB) is taken only while a file is being read, and at most `max_bytes` of an unfinished line is kept per file. At most `max_open_files` files are open; when more files have unread data, files at their end are closed to make room, and open again when they grow. " +
+	"Memory is bounded: a file takes a read buffer (64 KiB) only for one read and the hand-over of its lines, which at most as many files as there are CPUs (at least 2) do at once; " +
+	"at most 128 decoded events wait per file for a full pipeline, and at most `max_bytes` of an unfinished line is kept per file. At most `max_open_files` files are open; when more files have unread data, files at their end are closed to make room, and open again when they grow. " +
 	"A file without new bytes for `close_older` seconds is closed. A last line without a newline is sent at the end of the file in read mode, and " +
 	"when the file is closed for inactivity in tail mode (a line completed later is then sent in two parts). " +
 	"A file that cannot be opened (permissions) is logged once and retried at every scan.\n\n" +
@@ -59,4 +72,5 @@ const description = "Follows log files as they grow (`mode => tail`, like `tail 
 	"- `discover_interval` is in seconds (Logstash: a multiple of `stat_interval`); `sincedb_write_interval` defaults to 1 s (Logstash: 15 s) — it is also when acknowledged offsets become durable.\n" +
 	"- The registry saves acknowledged offsets (Logstash's sincedb saves read offsets, so a crash can lose events in flight).\n" +
 	"- In read mode the file is deleted or logged only once all its events were acknowledged.\n" +
-	"- Not supported: `sincedb_clean_after`, `file_chunk_size`, `file_chunk_count`, `file_sort_by`, `file_sort_direction`, `check_archive_validity` (gzip files are not read).\n"
+	"- `sincedb_clean_after` counts from when a scan last saw the file, not from its last change; `0` turns it off (Logstash: entries expire at once).\n" +
+	"- Not supported: `file_chunk_size`, `file_chunk_count`, `file_sort_by`, `file_sort_direction`, `check_archive_validity` (a gzip file is checked as it is read).\n"

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +56,7 @@ type Input struct {
 	CloseOlder           time.Duration
 	MaxOpenFiles         int
 	CleanRemoved         bool
+	SincedbCleanAfter    string
 	FileIdentity         string
 	FingerprintLength    int
 	MaxBytes             int64
@@ -77,6 +79,7 @@ type Input struct {
 	holds        bool
 	paths        []string
 	registryPath string
+	cleanAfter   time.Duration
 
 	ship     *shipper.Shipper
 	q        plugin.Queue
@@ -125,6 +128,10 @@ func (in *Input) Settings(s *plugin.Settings) {
 		Default(4095)
 	s.Bool(&in.CleanRemoved, "clean_removed", "Forget the registry entry of a file once it is gone from the disk under its last known name. Sluice only (Filebeat's `clean_removed`).").
 		Default(true)
+	s.String(&in.SincedbCleanAfter, "sincedb_clean_after", "Forget the registry entry of a file that no scan saw for this long: neither matched by `path` nor present under the name the registry knows "+
+		"(files still there keep their entry however old). A number is days (`0.5` is 12 hours, as in Logstash), or a number and a unit: "+
+		"`\"36 hours\"`, `\"2 weeks\"` (`s`, `m`, `h`, `d`, `w` and their long forms). `0` keeps entries for ever.").
+		Default("2 weeks")
 	s.String(&in.FileIdentity, "file_identity", "How a file is recognised across renames and restarts: `fingerprint` (a SHA-256 of its first `fingerprint_length` bytes, Filebeat's default; immune to inode reuse) or `native` (device and inode). Sluice only.").
 		Default(shipper.IdentityFingerprint).Enum(shipper.IdentityFingerprint, shipper.IdentityNative)
 	s.Int(&in.FingerprintLength, "fingerprint_length", "Bytes hashed for the `fingerprint` identity. Files shorter than that are identified by the bytes they have so far, the fingerprint growing with them. Sluice only.").
@@ -184,6 +191,9 @@ func (in *Input) Init(ctx *plugin.Context) error {
 	if in.Mode == "read" && in.CompletedAction != "delete" && in.CompletedLogPath == "" {
 		return fmt.Errorf("file_completed_action %q needs file_completed_log_path", in.CompletedAction)
 	}
+	if in.cleanAfter, err = parseCleanAfter(in.SincedbCleanAfter); err != nil {
+		return fmt.Errorf("sincedb_clean_after: %w", err)
+	}
 	in.registryPath = in.SincedbPath
 	if in.registryPath == "" {
 		in.registryPath = filepath.Join(ctx.DataDir, "plugins", "inputs", "file", registryName(ctx, in.paths))
@@ -202,6 +212,36 @@ func (in *Input) Init(ctx *plugin.Context) error {
 		in.holds, in.idle = true, f.IdleFlushInterval()
 	}
 	return nil
+}
+
+// durationUnits are the units sincedb_clean_after takes (Logstash's
+// friendly durations).
+var durationUnits = map[string]time.Duration{
+	"s": time.Second, "sec": time.Second, "secs": time.Second, "second": time.Second, "seconds": time.Second,
+	"m": time.Minute, "min": time.Minute, "mins": time.Minute, "minute": time.Minute, "minutes": time.Minute,
+	"h": time.Hour, "hour": time.Hour, "hours": time.Hour,
+	"d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour,
+	"w": 7 * 24 * time.Hour, "week": 7 * 24 * time.Hour, "weeks": 7 * 24 * time.Hour,
+}
+
+// parseCleanAfter parses sincedb_clean_after: a number of days, or a
+// number and a unit ("2 weeks", "36h").
+func parseCleanAfter(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := s, "days"
+	if i >= 0 {
+		num, unit = s[:i], strings.ToLower(strings.TrimSpace(s[i:]))
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	u, ok := durationUnits[unit]
+	if err != nil || !ok || f < 0 {
+		return 0, fmt.Errorf("expected a number of days or a duration such as \"2 weeks\" or \"36 hours\", got %q", s)
+	}
+	if d := f * float64(u); d <= float64(100*365*24*time.Hour) {
+		return time.Duration(d), nil
+	}
+	return 0, fmt.Errorf("%q is more than 100 years", s)
 }
 
 func compileAll(name string, pats []string) ([]*regexp.Regexp, error) {
@@ -265,6 +305,7 @@ func (in *Input) Open(context.Context) error {
 		CloseOlder:            in.CloseOlder,
 		MaxOpenFiles:          in.MaxOpenFiles,
 		CleanRemoved:          in.CleanRemoved,
+		CleanAfter:            in.cleanAfter,
 		MaxBytes:              int(in.MaxBytes),
 		Delimiter:             in.Delimiter,
 		RegistryFlushInterval: in.SincedbWriteInterval,
@@ -325,6 +366,16 @@ func (in *Input) completed(path string) {
 		}
 	}
 }
+
+// holding is a decoder that tells whether it holds lines back (the
+// multiline codec's): when it holds nothing after a line, that line's end
+// can be acknowledged.
+type holding interface{ Holds() bool }
+
+// maxPushEvents is how many events a file's stream decodes before it hands
+// them to the queue (one read of 64 KiB holds about 280 Apache lines).
+// Smaller pushes keep fewer decoded events waiting for a full queue.
+const maxPushEvents = 128
 
 // stream turns one file's lines into events.
 type stream struct {
@@ -417,8 +468,13 @@ func (st *stream) Lines(ctx context.Context, lines []shipper.Line) error {
 			st.lineFeed = append(append(st.lineFeed[:0], l.Data...), '\n')
 			st.dec.Decode(st.lineFeed, st.onEvent)
 			if st.emitted {
-				commit = l.Offset
-				st.group = l.Offset
+				if h, ok := st.dec.(holding); ok && !h.Holds() {
+					// The line ended the event (what => next, a count,
+					// a flush_pattern): the codec holds nothing.
+					commit, st.group = l.End, -1
+				} else {
+					commit, st.group = l.Offset, l.Offset
+				}
 			}
 		} else if st.in.Delimiter == "\n" {
 			// One complete line: the decoder emits its event at once.
@@ -432,6 +488,14 @@ func (st *stream) Lines(ctx context.Context, lines []shipper.Line) error {
 			commit = l.End
 		}
 		st.lastEnd = l.End
+		if len(st.batch) >= maxPushEvents && commit >= 0 {
+			// Hand over what is decoded before decoding more: while the
+			// queue is full, a file holds at most this many events.
+			if err := st.push(ctx, commit); err != nil {
+				return err
+			}
+			commit = -1
+		}
 	}
 	return st.push(ctx, commit)
 }

@@ -1,6 +1,8 @@
 package file
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"os"
@@ -219,5 +221,63 @@ func TestDefaultRegistryName(t *testing.T) {
 	}
 	if got := registryName(&plugin.Context{PipelineID: "main", ID: "app/logs"}, nil); got != "main.app_logs.registry.json" {
 		t.Fatalf("explicit id: %q", got)
+	}
+}
+
+func TestParseCleanAfter(t *testing.T) {
+	day := 24 * time.Hour
+	for in, want := range map[string]time.Duration{
+		"14": 14 * day, "0.5": 12 * time.Hour, "0": 0, "2 weeks": 14 * day, "1 week": 7 * day,
+		"36 hours": 36 * time.Hour, "36h": 36 * time.Hour, " 90 Minutes ": 90 * time.Minute, "30s": 30 * time.Second,
+		"3 days": 3 * day, "1.5d": 36 * time.Hour,
+	} {
+		if got, err := parseCleanAfter(in); err != nil || got != want {
+			t.Errorf("%q: %v %v, want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "soon", "2 fortnights", "-1", "1e400", "99999999 weeks", "1.2.3 days", "weeks"} {
+		if d, err := parseCleanAfter(in); err == nil {
+			t.Errorf("%q: %v, want an error", in, d)
+		}
+	}
+	if _, err := plugintest.BuildErr(plugin.KindInput, `file { path => "/x/*.log" sincedb_clean_after => "2 fortnights" }`); err == nil ||
+		!strings.Contains(err.Error(), "sincedb_clean_after") {
+		t.Errorf("error %v, want one naming sincedb_clean_after", err)
+	}
+}
+
+// Read mode decompresses gzip files: one event per line, the path of the
+// .gz file, and the file is completed (here: deleted) once acknowledged.
+func TestReadModeGzipFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log.1.gz")
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte("2024-05-01 INFO started\n2024-05-01 ERROR failed\nlast"))
+	zw.Close()
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := build(t, `path => "`+dir+`/*.gz" mode => read sincedb_path => "`+dir+`/r.json" file_completed_action => delete`)
+	q := start(t, in)
+	evs := q.Wait(t, 3, 10*time.Second)
+	for i, want := range []string{"2024-05-01 INFO started", "2024-05-01 ERROR failed", "last"} {
+		if get(t, evs[i], "message") != want || get(t, evs[i], "[log][file][path]") != path {
+			t.Fatalf("event %d: %v", i, evs[i])
+		}
+	}
+	if off := get(t, evs[1], "[log][offset]"); off != int64(24) {
+		t.Fatalf("second event's offset %#v, want 24 (in the decompressed text)", off)
+	}
+	q.AckAll()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the gzip file was not completed")
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/plugin"
+	_ "github.com/sluicelog/sluice/plugins/codecs/multiline"
 	"github.com/sluicelog/sluice/shipper"
 )
 
@@ -75,5 +76,43 @@ func TestHoldingCodecIdleFlushAndOffsets(t *testing.T) {
 	st, err := shipper.DecodeRegistry(b)
 	if err != nil || len(st) != 1 || st[0].Offset != 41 {
 		t.Fatalf("registry %+v %v, want offset 41", *st[0], err)
+	}
+}
+
+// A codec that emits an event with the line that ends it (count,
+// what => next, flush_pattern) lets the offset after that line be saved:
+// nothing is read again after a restart.
+func TestHoldingCodecEventEndsWithLine(t *testing.T) {
+	for _, tc := range []struct{ name, codec string }{
+		{"count", `multiline { mode => "count" count_lines => 2 }`},
+		{"next", `multiline { pattern => "\\$" what => "next" }`},
+		{"flush_pattern", `multiline { pattern => "^ " what => "previous" flush_pattern => "^ end" }`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			reg := filepath.Join(dir, "r.json")
+			lines := map[string]string{
+				"count":         "a1\na2\nb1\nb2\n",
+				"next":          "a1 \\\na2\nb1 \\\nb2\n",
+				"flush_pattern": "a1\n end a\nb1\n end b\n",
+			}[tc.name]
+			write(t, filepath.Join(dir, "a.log"), lines)
+			in := build(t, `path => "`+dir+`/*.log" start_position => beginning stat_interval => 0.05
+				sincedb_path => "`+reg+`" codec => `+tc.codec)
+			q := start(t, in)
+			evs := q.Wait(t, 2, 10*time.Second)
+			if len(evs) != 2 || get(t, evs[1], "[log][offset]") != int64(strings.Index(lines, "b1")) {
+				t.Fatalf("events %d, second at %#v", len(evs), get(t, evs[1], "[log][offset]"))
+			}
+			q.AckAll()
+			if err := in.Close(); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(reg)
+			st, err := shipper.DecodeRegistry(b)
+			if err != nil || len(st) != 1 || st[0].Offset != int64(len(lines)) {
+				t.Fatalf("registry %s (%v), want offset %d", b, err, len(lines))
+			}
+		})
 	}
 }
