@@ -65,6 +65,10 @@ type conn struct {
 	peerIP  string
 	peerIPv any // peerIP boxed once, not once per event
 	tls     peerTLS
+	// connMeta is the connection's metadata (peer address, TLS) as a
+	// patch every event of the connection shares; made by finish.
+	connMeta     *event.Patch
+	connMetaMade bool
 
 	// The window being received.
 	version  byte
@@ -472,15 +476,39 @@ func (c *conn) finish(e *event.Event, tag string) {
 			}
 		}
 	}
+	if !c.connMetaMade {
+		c.connMeta = c.makeConnMeta()
+		c.connMetaMade = true
+	}
+	if c.connMeta != nil {
+		e.ApplyPatch(c.connMeta)
+	}
+}
+
+// makeConnMeta returns the connection's metadata as a patch, nil when
+// there is none. The events share its values (three nested objects for
+// [@metadata][input][beats][host][ip]) until a filter changes them.
+func (c *conn) makeConnMeta() *event.Patch {
+	in := c.in
+	var ops []event.PatchOp
 	if in.source && c.peerIPv != nil {
-		_ = e.Set(in.fields.hostIP, c.peerIPv)
+		ops = append(ops, event.PatchOp{Ref: in.fields.hostIP, Value: c.peerIPv})
 	}
 	if c.tls.status != "" {
-		_ = e.Set(tlsStatusRef, c.tls.status)
+		ops = append(ops, event.PatchOp{Ref: tlsStatusRef, Value: c.tls.status})
 		if c.tls.status == "verified" {
-			_ = e.Set(in.fields.tlsProtocol, c.tls.protocol)
-			_ = e.Set(in.fields.tlsSubject, c.tls.subject)
-			_ = e.Set(in.fields.tlsCipher, c.tls.cipher)
+			ops = append(ops,
+				event.PatchOp{Ref: in.fields.tlsProtocol, Value: c.tls.protocol},
+				event.PatchOp{Ref: in.fields.tlsSubject, Value: c.tls.subject},
+				event.PatchOp{Ref: in.fields.tlsCipher, Value: c.tls.cipher})
 		}
 	}
+	if len(ops) == 0 {
+		return nil
+	}
+	p, err := event.NewPatch(ops...)
+	if err != nil {
+		panic("BUG: beats: connection metadata: " + err.Error())
+	}
+	return p
 }
