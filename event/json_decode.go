@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -70,7 +71,8 @@ func DecodeJSONValue(data []byte) (any, error) {
 
 // DecodeJSONString is DecodeJSONValue for text already in a string. Decoded
 // strings are substrings of s where no unescaping was needed, so decoding
-// allocates little; they keep s alive.
+// allocates little; they keep s alive. Short strings that repeat from one
+// document to the next are copies shared between the results.
 func DecodeJSONString(s string) (any, error) {
 	d := jsonDecoderPool.Get().(*jsonDecoder)
 	d.s = s
@@ -100,6 +102,9 @@ type jsonDecoder struct {
 	s     string
 	pos   int
 	depth int
+	// interned holds short strings seen recently, boxed once (see
+	// internedValue). It survives release: the pool keeps it warm.
+	interned [internSlots]internedString
 	// Stacks shared by nested containers: members and items are collected
 	// here first so that each map or slice is allocated once at its size.
 	members []jsonMember
@@ -190,6 +195,46 @@ func (d *jsonDecoder) value() (any, error) {
 	}
 }
 
+// Interning: the documents of one source repeat their short values
+// ("filebeat", "_doc", "8.0.0", a host name) in every document. Boxing a
+// string in an interface costs an allocation; a small direct-mapped cache
+// of boxed copies saves it (and keeps no document alive). A slot is
+// replaced on a miss, so values that never repeat only cost the copy.
+const (
+	internSlots  = 64
+	maxInternLen = 32
+)
+
+type internedString struct {
+	s string
+	v any // s boxed
+}
+
+// internedValue is value, with short strings taken from the cache.
+func (d *jsonDecoder) internedValue() (any, error) {
+	d.skipSpace()
+	if d.pos >= len(d.s) || d.s[d.pos] != '"' {
+		return d.value()
+	}
+	s, err := d.str()
+	if err != nil || len(s) == 0 || len(s) > maxInternLen {
+		return s, err
+	}
+	// FNV-1a of the length, the first and the last two bytes: cheap,
+	// and enough to spread a document's few distinct values.
+	h := uint32(2166136261)
+	for _, c := range [...]byte{byte(len(s)), s[0], s[len(s)/2], s[len(s)-1]} {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &d.interned[h%internSlots]
+	if slot.s == s {
+		return slot.v, nil
+	}
+	c := strings.Clone(s)
+	slot.s, slot.v = c, c
+	return slot.v, nil
+}
+
 func (d *jsonDecoder) literal(lit string) error {
 	if len(d.s)-d.pos >= len(lit) && d.s[d.pos:d.pos+len(lit)] == lit {
 		d.pos += len(lit)
@@ -232,7 +277,13 @@ func (d *jsonDecoder) object() (any, error) {
 			return nil, d.errorf("unexpected %s, expected ':' after an object key", d.describe())
 		}
 		d.pos++
-		v, err := d.value()
+		var v any
+		if k == TimestampField {
+			// Parsed by FromMap and dropped: not worth interning.
+			v, err = d.value()
+		} else {
+			v, err = d.internedValue()
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -278,7 +329,7 @@ func (d *jsonDecoder) array() (any, error) {
 	}
 	start := len(d.items)
 	for {
-		v, err := d.value()
+		v, err := d.internedValue()
 		if err != nil {
 			return nil, err
 		}

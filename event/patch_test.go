@@ -256,19 +256,19 @@ func TestPatchSameAsEager(t *testing.T) {
 	}
 	for pi, p := range patches {
 		for ei, mk := range testEvents {
-			for _, a := range testActions {
-				t.Run(fmt.Sprintf("patch%d/event%d/%s", pi, ei, a.name), func(t *testing.T) {
-					// The action, then every action after it.
+			t.Run(fmt.Sprintf("patch%d/event%d", pi, ei), func(t *testing.T) {
+				// Every action, then every action after it.
+				for _, a := range testActions {
 					for _, b := range testActions {
 						run(t, p, mk, []action{a, b})
 					}
-				})
-			}
+				}
+			})
 		}
 	}
 	t.Run("random", func(t *testing.T) {
 		r := rand.New(rand.NewPCG(1, 2))
-		for range 3000 {
+		for range 1000 {
 			seq := make([]action, 1+r.IntN(6))
 			for i := range seq {
 				seq[i] = testActions[r.IntN(len(testActions))]
