@@ -102,6 +102,9 @@ type jsonDecoder struct {
 	s     string
 	pos   int
 	depth int
+	// share and shared: see JSONSharer (set for one Decode only).
+	share  *JSONSharer
+	shared []*sharedObject
 	// interned holds short strings seen recently, boxed once (see
 	// internedValue). It survives release: the pool keeps it warm.
 	interned [internSlots]internedString
@@ -116,6 +119,9 @@ var jsonDecoderPool = sync.Pool{New: func() any { return &jsonDecoder{} }}
 
 func (d *jsonDecoder) release() {
 	d.s = ""
+	d.share = nil
+	clear(d.shared)
+	d.shared = d.shared[:0]
 	clear(d.members[:cap(d.members)])
 	d.members = d.members[:0]
 	clear(d.items[:cap(d.items)])
@@ -278,16 +284,26 @@ func (d *jsonDecoder) object() (any, error) {
 		}
 		d.pos++
 		var v any
-		if k == TimestampField {
+		switch {
+		case d.share != nil && d.depth == 1:
+			var shared bool
+			if v, shared, err = d.shareMember(k); shared {
+				break
+			}
+			if err == nil {
+				d.members = append(d.members, jsonMember{k, v})
+			}
+		case k == TimestampField:
 			// Parsed by FromMap and dropped: not worth interning.
 			v, err = d.value()
-		} else {
+			d.members = append(d.members, jsonMember{k, v})
+		default:
 			v, err = d.internedValue()
+			d.members = append(d.members, jsonMember{k, v})
 		}
 		if err != nil {
 			return nil, err
 		}
-		d.members = append(d.members, jsonMember{k, v})
 		d.skipSpace()
 		if d.pos >= len(d.s) {
 			return nil, d.errorf("unexpected end of input in an object")

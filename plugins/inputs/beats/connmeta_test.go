@@ -1,9 +1,12 @@
 package beats
 
 import (
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/sluicelog/sluice/event"
 	"github.com/sluicelog/sluice/plugin/plugintest"
 )
 
@@ -50,4 +53,62 @@ func TestConnectionMetadataIsPerEvent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSharedDocumentsSameEvents: with the codec skipped, a connection
+// decodes its documents with an event.JSONSharer; every event must be
+// what decoding each document on its own makes, in each ECS mode and
+// with add_hostname, and changing one event must not reach the next.
+func TestSharedDocumentsSameEvents(t *testing.T) {
+	for _, tc := range []struct {
+		ecs string
+		kv  []any
+	}{
+		{"v8", nil},
+		{"disabled", nil},
+		{"v8", []any{"add_hostname", true}},
+		{"disabled", []any{"add_hostname", true, "include_codec_tag", false}},
+	} {
+		t.Run(fmt.Sprint(tc.ecs, tc.kv), func(t *testing.T) {
+			in := build(t, tc.ecs, append([]any{"port", 0}, tc.kv...)...)
+			if in.fast == fastNone {
+				t.Fatal("the codec is not skipped: the sharer is not used")
+			}
+			shared := &conn{in: in, log: in.log, peerIP: "10.0.0.1", peerIPv: "10.0.0.1"}
+			alone := &conn{in: in, log: in.log, peerIP: "10.0.0.1", peerIPv: "10.0.0.1"}
+			for i, d := range docs(0, 40) {
+				doc := d.(map[string]any)
+				if i%7 == 3 {
+					doc["agent"] = map[string]any{"name": fmt.Sprint("agent-", i/14)}
+				}
+				if i%11 == 5 {
+					delete(doc, "host")
+				}
+				js, err := json.Marshal(doc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := shared.fromJSON(js)
+				m, err := event.DecodeJSON(js)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := alone.fromMap(m, nil)
+				if a, b := eventState(got), eventState(want); a != b {
+					t.Fatalf("doc %d:\ngot  %s\nwant %s", i, a, b)
+				}
+				_ = got.SetField("[agent][name]", "changed")
+				_ = got.SetField("[@metadata][input][beats][host][ip]", "changed")
+				got.Metadata()["beat"] = "changed"
+			}
+			if shared.sharer == nil {
+				t.Error("no sharer was used")
+			}
+		})
+	}
+}
+
+func eventState(e *event.Event) string {
+	md, _ := e.GetField("[@metadata]")
+	return string(e.AppendJSON(nil)) + " " + string(event.AppendJSONValue(nil, md))
 }
