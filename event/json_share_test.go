@@ -154,3 +154,45 @@ func BenchmarkJSONSharerBeatsDoc(b *testing.B) {
 		}
 	})
 }
+
+// FuzzJSONSharer decodes the documents of the input (one a line, each
+// decoded twice so that its objects are seen again) with a JSONSharer and
+// compares every event with FromMap of DecodeJSON's map.
+func FuzzJSONSharer(f *testing.F) {
+	for _, s := range []string{
+		`{"@timestamp":"2026-11-24T10:00:00.000Z","agent":{"name":"a"},"log":{"offset":1},"message":"m"}` + "\n" +
+			`{"@timestamp":"2026-11-24T10:00:00.000Z","agent":{"name":"a"},"log":{"offset":2},"message":"m"}`,
+		`{"a":{"b":1},"a":{"b":2}}`,
+		`{"a":{"b":1}}` + "\n" + `{"a":{"b":1}}}`,
+		`{"a":{"b":1}}` + "\n" + `{"a":{"b":1},"a":3}`,
+		`{"tags":{"x":1},"@metadata":{"beat":"b"},"event":{"original":"o"}}`,
+		`{"a":{}}` + "\n" + `[{"a":{}}]`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		s := NewJSONSharer("event")
+		for _, line := range strings.Split(data, "\n") {
+			for range 2 {
+				wantM, wantErr := DecodeJSON([]byte(line))
+				m, p, err := s.Decode([]byte(line))
+				if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+					t.Fatalf("%q: error %v, want %v", line, err, wantErr)
+				}
+				if err != nil {
+					continue
+				}
+				got, want := FromMap(m), FromMap(wantM)
+				if p != nil {
+					got.ApplyPatch(p)
+				}
+				// A missing or bad @timestamp becomes now: the same for both.
+				got.SetTimestamp(patchTime)
+				want.SetTimestamp(patchTime)
+				if a, b := state(got), state(want); a != b {
+					t.Fatalf("%q:\ngot  %s\nwant %s", line, a, b)
+				}
+			}
+		}
+	})
+}
