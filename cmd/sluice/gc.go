@@ -21,7 +21,8 @@ import (
 // heaps) nor above maxGCPercent. Unlike a memory limit (GOMEMLIMIT), a
 // live heap above heapGoal does not make the collector run back to back:
 // it just gets minGCPercent. GOGC or GOMEMLIMIT in the environment turn
-// the tuning off (Go's own rules apply then). Measured in BENCHMARKS.md ("GC setting").
+// the tuning off (Go's own rules apply then). Measured in BENCHMARKS.md
+// ("Sharing the constant part of every event", item 4).
 const (
 	minGCPercent = 200
 	maxGCPercent = 1000
