@@ -18,8 +18,13 @@ type JSONSharer struct {
 	except map[string]bool
 	ents   map[string]*sharedObject
 	docs   int
-	// The patch of the last combination of shared objects.
-	combo []*sharedObject
+	// The patches of the last combinations of shared objects, most
+	// recent first (documents of a few shapes may alternate).
+	combos [maxSharedCombos]sharedCombo
+}
+
+type sharedCombo struct {
+	objs  []*sharedObject
 	patch *Patch
 }
 
@@ -36,10 +41,11 @@ type sharedObject struct {
 }
 
 const (
-	maxSharedKeys  = 16
-	maxSharedLen   = 4 << 10
-	maxShareMisses = 3
-	sharePause     = 1024
+	maxSharedKeys   = 16
+	maxSharedCombos = 4
+	maxSharedLen    = 4 << 10
+	maxShareMisses  = 3
+	sharePause      = 1024
 )
 
 // NewJSONSharer returns a sharer that never shares the members named in
@@ -163,8 +169,12 @@ func (s *JSONSharer) remember(k string, ent *sharedObject, raw string) {
 // patchFor returns the patch that sets the shared objects, made once per
 // combination.
 func (s *JSONSharer) patchFor(shared []*sharedObject) *Patch {
-	if slices.Equal(shared, s.combo) {
-		return s.patch
+	for i, c := range s.combos {
+		if c.patch != nil && slices.Equal(shared, c.objs) {
+			copy(s.combos[1:i+1], s.combos[:i])
+			s.combos[0] = c
+			return c.patch
+		}
 	}
 	ops := make([]PatchOp, len(shared))
 	for i, ent := range shared {
@@ -174,8 +184,8 @@ func (s *JSONSharer) patchFor(shared []*sharedObject) *Patch {
 	if err != nil {
 		panic("BUG: shared objects patch: " + err.Error())
 	}
-	s.combo = append(s.combo[:0], shared...)
-	s.patch = p
+	copy(s.combos[1:], s.combos[:len(s.combos)-1])
+	s.combos[0] = sharedCombo{objs: slices.Clone(shared), patch: p}
 	return p
 }
 

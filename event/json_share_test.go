@@ -196,3 +196,29 @@ func FuzzJSONSharer(f *testing.F) {
 		}
 	})
 }
+
+// TestJSONSharerAlternatingShapes: documents of two shapes that alternate
+// reuse their two patches.
+func TestJSONSharerAlternatingShapes(t *testing.T) {
+	s := NewJSONSharer()
+	docs := []string{
+		`{"agent":{"name":"a"},"host":{"name":"h"},"message":"1"}`,
+		`{"agent":{"name":"a"},"message":"2"}`,
+	}
+	patches := map[*Patch]bool{}
+	for i := range 20 {
+		m, p, err := s.Decode([]byte(docs[i%2]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i >= 2 {
+			if p == nil || len(m) != 1 {
+				t.Fatalf("doc %d: %v shared by %v", i, m, p)
+			}
+			patches[p] = true
+		}
+	}
+	if len(patches) != 2 {
+		t.Errorf("%d patches made for 2 shapes", len(patches))
+	}
+}

@@ -70,10 +70,10 @@ type conn struct {
 	connMeta     *event.Patch
 	connMetaMade bool
 	// sharer decodes the documents (when the codec is skipped), sharing
-	// their repeated objects; combined is the last document patch
-	// followed by connMeta.
-	sharer             *event.JSONSharer
-	docPatch, combined *event.Patch
+	// their repeated objects; combined maps a document patch to it
+	// followed by connMeta (a few: documents of a few shapes alternate).
+	sharer   *event.JSONSharer
+	combined map[*event.Patch]*event.Patch
 
 	// The window being received.
 	version  byte
@@ -517,10 +517,16 @@ func (c *conn) patchFor(shared *event.Patch) *event.Patch {
 		return c.connMeta
 	case c.connMeta == nil:
 		return shared
-	case shared != c.docPatch:
-		c.docPatch, c.combined = shared, shared.Then(c.connMeta)
 	}
-	return c.combined
+	p, ok := c.combined[shared]
+	if !ok {
+		if c.combined == nil || len(c.combined) >= 8 {
+			c.combined = map[*event.Patch]*event.Patch{}
+		}
+		p = shared.Then(c.connMeta)
+		c.combined[shared] = p
+	}
+	return p
 }
 
 // makeConnMeta returns the connection's metadata as a patch, nil when
