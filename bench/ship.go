@@ -57,6 +57,9 @@ output {
 }
 `
 
+// shipHeapGoal is `sluice ship`'s GC heap goal (heapGoal in cmd/sluice).
+const shipHeapGoal = "12mb"
+
 const beatsNullConfig = "input {\n  beats { host => \"127.0.0.1\" port => 0 }\n}\noutput {\n  null {}\n}\n"
 
 // runShip writes n lines to a file, starts the server (beats → null) and
@@ -108,7 +111,13 @@ func runShip(e *env, n int64) (result, error) {
 		return r, fmt.Errorf("open payload: %w", err)
 	}
 	defer in.Close()
-	sh, err := startSluiceStdin(e, shipDir, fmt.Sprintf(shipperConfig, addr), profileEnv(e, name+"-shipper"), in)
+	// The stand-in runs `sluice serve`: give it `sluice ship`'s GC heap
+	// goal (cmd/sluice/gc.go) unless the environment sets the GC.
+	shEnv := profileEnv(e, name+"-shipper")
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" && os.Getenv("SLUICE_GC_HEAP_GOAL") == "" {
+		shEnv = append(shEnv, "SLUICE_GC_HEAP_GOAL="+shipHeapGoal)
+	}
+	sh, err := startSluiceStdin(e, shipDir, fmt.Sprintf(shipperConfig, addr), shEnv, in)
 	if err != nil {
 		return r, err
 	}

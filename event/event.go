@@ -37,6 +37,11 @@ type Event struct {
 	meta      map[string]any
 	cancelled bool
 	tracker   Tracker
+	// patch is a Patch whose changes are not made yet: on the fields
+	// when patchFields, on the metadata when patchMeta (see Patch).
+	patch       *Patch
+	patchFields bool
+	patchMeta   bool
 }
 
 // New returns an empty event with @timestamp set to now and @version "1".
@@ -94,10 +99,14 @@ func FromMap(m map[string]any) *Event {
 
 // Fields returns the event's top-level fields (without @metadata). The map
 // is the event's own: changes to it change the event.
-func (e *Event) Fields() map[string]any { return e.fields }
+func (e *Event) Fields() map[string]any {
+	e.flushPatch(false)
+	return e.fields
+}
 
 // Metadata returns the event's @metadata map, creating it if needed.
 func (e *Event) Metadata() map[string]any {
+	e.flushPatch(true)
 	if e.meta == nil {
 		e.meta = map[string]any{}
 	}
@@ -106,15 +115,20 @@ func (e *Event) Metadata() map[string]any {
 
 // Timestamp returns @timestamp, or the zero time if it is not a time.
 func (e *Event) Timestamp() time.Time {
+	e.touch(false, TimestampField)
 	t, _ := e.fields[TimestampField].(time.Time)
 	return t
 }
 
 // SetTimestamp sets @timestamp (stored in UTC).
-func (e *Event) SetTimestamp(t time.Time) { e.fields[TimestampField] = t.UTC() }
+func (e *Event) SetTimestamp(t time.Time) {
+	e.touch(false, TimestampField)
+	e.fields[TimestampField] = t.UTC()
+}
 
 // Message returns the message field if it is a string.
 func (e *Event) Message() string {
+	e.touch(false, MessageField)
 	s, _ := e.fields[MessageField].(string)
 	return s
 }
@@ -135,7 +149,7 @@ func (e *Event) SetTracker(t Tracker) { e.tracker = t }
 // Clone returns a deep copy of the event without its tracker and with the
 // cancelled flag cleared.
 func (e *Event) Clone() *Event {
-	c := &Event{fields: cloneMap(e.fields)}
+	c := &Event{fields: cloneMap(e.fields), patch: e.patch, patchFields: e.patchFields, patchMeta: e.patchMeta}
 	if e.meta != nil {
 		c.meta = cloneMap(e.meta)
 	}
@@ -144,6 +158,7 @@ func (e *Event) Clone() *Event {
 
 // Tags returns the tags as strings (non-string entries are skipped).
 func (e *Event) Tags() []string {
+	e.touch(false, TagsField)
 	arr, _ := e.fields[TagsField].([]any)
 	out := make([]string, 0, len(arr))
 	for _, t := range arr {
@@ -156,6 +171,7 @@ func (e *Event) Tags() []string {
 
 // HasTag reports whether tag is in tags.
 func (e *Event) HasTag(tag string) bool {
+	e.touch(false, TagsField)
 	switch v := e.fields[TagsField].(type) {
 	case []any:
 		for _, t := range v {
@@ -172,6 +188,7 @@ func (e *Event) HasTag(tag string) bool {
 // AddTag appends tag to tags unless it is already there. A scalar tags
 // field becomes an array first, as in Logstash.
 func (e *Event) AddTag(tag string) {
+	e.touch(false, TagsField)
 	switch v := e.fields[TagsField].(type) {
 	case nil:
 		e.fields[TagsField] = []any{tag}
@@ -193,6 +210,7 @@ func (e *Event) AddTag(tag string) {
 
 // RemoveTag removes every occurrence of tag.
 func (e *Event) RemoveTag(tag string) {
+	e.touch(false, TagsField)
 	switch v := e.fields[TagsField].(type) {
 	case []any:
 		out := v[:0]
@@ -211,6 +229,13 @@ func (e *Event) RemoveTag(tag string) {
 
 // Get returns the value at ref.
 func (e *Event) Get(ref Ref) (any, bool) {
+	if e.patch != nil {
+		if len(ref.path) == 0 {
+			e.flushPatch(ref.meta)
+		} else if v, ok, done := e.getPatched(ref); done {
+			return v, ok
+		}
+	}
 	var cur any
 	if ref.meta {
 		if e.meta == nil {
@@ -226,7 +251,12 @@ func (e *Event) Get(ref Ref) (any, bool) {
 		}
 		cur = e.fields
 	}
-	for _, k := range ref.path {
+	return lookup(cur, ref.path)
+}
+
+// lookup follows path from cur through maps and arrays.
+func lookup(cur any, path []string) (any, bool) {
+	for _, k := range path {
 		switch c := cur.(type) {
 		case map[string]any:
 			v, ok := c[k]
@@ -261,6 +291,7 @@ func (e *Event) GetField(ref string) (any, bool) {
 // intermediate value exists and is not a map (or an array with that index),
 // or when ref is the root.
 func (e *Event) Set(ref Ref, v any) error {
+	e.touchRef(ref)
 	v = Normalize(v)
 	var cur map[string]any
 	if ref.meta {
@@ -333,6 +364,7 @@ func (e *Event) SetField(ref string, v any) error {
 
 // Remove deletes the value at ref and returns it.
 func (e *Event) Remove(ref Ref) (any, bool) {
+	e.touchRef(ref)
 	if len(ref.path) == 0 {
 		if ref.meta {
 			m := e.meta
@@ -382,6 +414,19 @@ func (e *Event) Remove(ref Ref) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// touchRef makes the pending patch's changes that ref could see or
+// change.
+func (e *Event) touchRef(ref Ref) {
+	if e.patch == nil {
+		return
+	}
+	if len(ref.path) == 0 {
+		e.flushPatch(ref.meta)
+		return
+	}
+	e.touch(ref.meta, ref.path[0])
 }
 
 // setParent replaces the container at ref.path[:i] with v.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -70,7 +71,8 @@ func DecodeJSONValue(data []byte) (any, error) {
 
 // DecodeJSONString is DecodeJSONValue for text already in a string. Decoded
 // strings are substrings of s where no unescaping was needed, so decoding
-// allocates little; they keep s alive.
+// allocates little; they keep s alive. Short strings that repeat from one
+// document to the next are copies shared between the results.
 func DecodeJSONString(s string) (any, error) {
 	d := jsonDecoderPool.Get().(*jsonDecoder)
 	d.s = s
@@ -100,6 +102,12 @@ type jsonDecoder struct {
 	s     string
 	pos   int
 	depth int
+	// share and shared: see JSONSharer (set for one Decode only).
+	share  *JSONSharer
+	shared []*sharedObject
+	// interned holds short strings seen recently, boxed once (see
+	// internedValue). It survives release: the pool keeps it warm.
+	interned [internSlots]internedString
 	// Stacks shared by nested containers: members and items are collected
 	// here first so that each map or slice is allocated once at its size.
 	members []jsonMember
@@ -111,6 +119,9 @@ var jsonDecoderPool = sync.Pool{New: func() any { return &jsonDecoder{} }}
 
 func (d *jsonDecoder) release() {
 	d.s = ""
+	d.share = nil
+	clear(d.shared)
+	d.shared = d.shared[:0]
 	clear(d.members[:cap(d.members)])
 	d.members = d.members[:0]
 	clear(d.items[:cap(d.items)])
@@ -190,6 +201,46 @@ func (d *jsonDecoder) value() (any, error) {
 	}
 }
 
+// Interning: the documents of one source repeat their short values
+// ("filebeat", "_doc", "8.0.0", a host name) in every document. Boxing a
+// string in an interface costs an allocation; a small direct-mapped cache
+// of boxed copies saves it (and keeps no document alive). A slot is
+// replaced on a miss, so values that never repeat only cost the copy.
+const (
+	internSlots  = 64
+	maxInternLen = 32
+)
+
+type internedString struct {
+	s string
+	v any // s boxed
+}
+
+// internedValue is value, with short strings taken from the cache.
+func (d *jsonDecoder) internedValue() (any, error) {
+	d.skipSpace()
+	if d.pos >= len(d.s) || d.s[d.pos] != '"' {
+		return d.value()
+	}
+	s, err := d.str()
+	if err != nil || len(s) == 0 || len(s) > maxInternLen {
+		return s, err
+	}
+	// FNV-1a of the length, the first and the last two bytes: cheap,
+	// and enough to spread a document's few distinct values.
+	h := uint32(2166136261)
+	for _, c := range [...]byte{byte(len(s)), s[0], s[len(s)/2], s[len(s)-1]} {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &d.interned[h%internSlots]
+	if slot.s == s {
+		return slot.v, nil
+	}
+	c := strings.Clone(s)
+	slot.s, slot.v = c, c
+	return slot.v, nil
+}
+
 func (d *jsonDecoder) literal(lit string) error {
 	if len(d.s)-d.pos >= len(lit) && d.s[d.pos:d.pos+len(lit)] == lit {
 		d.pos += len(lit)
@@ -232,11 +283,27 @@ func (d *jsonDecoder) object() (any, error) {
 			return nil, d.errorf("unexpected %s, expected ':' after an object key", d.describe())
 		}
 		d.pos++
-		v, err := d.value()
+		var v any
+		switch {
+		case d.share != nil && d.depth == 1:
+			var shared bool
+			if v, shared, err = d.shareMember(k); shared {
+				break
+			}
+			if err == nil {
+				d.members = append(d.members, jsonMember{k, v})
+			}
+		case k == TimestampField:
+			// Parsed by FromMap and dropped: not worth interning.
+			v, err = d.value()
+			d.members = append(d.members, jsonMember{k, v})
+		default:
+			v, err = d.internedValue()
+			d.members = append(d.members, jsonMember{k, v})
+		}
 		if err != nil {
 			return nil, err
 		}
-		d.members = append(d.members, jsonMember{k, v})
 		d.skipSpace()
 		if d.pos >= len(d.s) {
 			return nil, d.errorf("unexpected end of input in an object")
@@ -278,7 +345,7 @@ func (d *jsonDecoder) array() (any, error) {
 	}
 	start := len(d.items)
 	for {
-		v, err := d.value()
+		v, err := d.internedValue()
 		if err != nil {
 			return nil, err
 		}

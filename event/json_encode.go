@@ -21,8 +21,18 @@ import (
 // (3.0, not 3), so a float never comes back as an integer; NaN and ±Inf,
 // which JSON cannot represent, are written as null.
 func (e *Event) AppendJSON(dst []byte) []byte {
+	var shared []jsonMember
+	if e.patch != nil && e.patchFields {
+		// The patch's members are written from their encoding when the
+		// event holds none of the top-level fields it changes.
+		if e.patchConflict() {
+			e.flushPatch(false)
+		} else {
+			shared = e.patch.fields.enc
+		}
+	}
 	enc := jsonEncoderPool.Get().(*jsonEncoder)
-	dst = enc.appendMap(dst, e.fields, true)
+	dst = enc.appendMap(dst, e.fields, shared, true)
 	enc.reset()
 	jsonEncoderPool.Put(enc)
 	return dst
@@ -57,7 +67,9 @@ func (enc *jsonEncoder) reset() {
 	enc.depth = 0
 }
 
-func (enc *jsonEncoder) appendMap(dst []byte, m map[string]any, root bool) []byte {
+// appendMap writes m, with the members of shared (rawJSON values) merged
+// in key order when root.
+func (enc *jsonEncoder) appendMap(dst []byte, m map[string]any, shared []jsonMember, root bool) []byte {
 	dst = append(dst, '{')
 	first := true
 	if root {
@@ -75,6 +87,7 @@ func (enc *jsonEncoder) appendMap(dst []byte, m map[string]any, root bool) []byt
 		}
 		enc.keys = append(enc.keys, jsonMember{k, v})
 	}
+	enc.keys = append(enc.keys, shared...)
 	end := len(enc.keys)
 	if end-start > 1 {
 		slices.SortFunc(enc.keys[start:end], func(a, b jsonMember) int { return strings.Compare(a.key, b.key) })
@@ -119,9 +132,11 @@ func (enc *jsonEncoder) appendValue(dst []byte, v any) []byte {
 			return append(dst, "null"...)
 		}
 		enc.depth++
-		dst = enc.appendMap(dst, x, false)
+		dst = enc.appendMap(dst, x, nil, false)
 		enc.depth--
 		return dst
+	case rawJSON:
+		return append(dst, x...)
 	case []any:
 		if enc.depth >= MaxJSONDepth {
 			return append(dst, "null"...)

@@ -3,6 +3,7 @@ package event
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -290,5 +291,24 @@ func TestDecodeJSONStringWords(t *testing.T) {
 	}
 	if _, err := DecodeJSONValue([]byte("\"abcdefghij\x01klmnop\"")); err == nil {
 		t.Fatal("a raw control character after a plain run was accepted")
+	}
+}
+
+// TestDecodeJSONInterning decodes documents whose short values repeat and
+// collide in the intern cache: every value must still be the one written.
+func TestDecodeJSONInterning(t *testing.T) {
+	for i := range 5000 {
+		a := fmt.Sprintf("v%d", i%300)
+		b := fmt.Sprintf("x%dx", i%7)
+		long := strings.Repeat("l", maxInternLen+1+i%3)
+		doc := fmt.Sprintf(`{"a":%q,"b":[%q,"y",""],"c":{"d":%q},"e":%q,"f":"esc\"%d"}`, a, b, a, long, i%5)
+		m, err := DecodeJSON([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{"a": a, "b": []any{b, "y", ""}, "c": map[string]any{"d": a}, "e": long, "f": fmt.Sprintf("esc\"%d", i%5)}
+		if !reflect.DeepEqual(m, want) {
+			t.Fatalf("doc %d: got %v, want %v", i, m, want)
+		}
 	}
 }

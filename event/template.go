@@ -161,10 +161,12 @@ func (t *Template) AppendTo(dst []byte, e *Event) []byte {
 			}
 			dst = FormatValue(dst, v)
 		case partDate:
+			e.touch(false, TimestampField)
 			if ts, ok := e.fields[TimestampField].(time.Time); ok {
 				dst = p.date.Append(dst, ts.UTC())
 			}
 		case partEpoch:
+			e.touch(false, TimestampField)
 			if ts, ok := e.fields[TimestampField].(time.Time); ok {
 				dst = strconv.AppendInt(dst, ts.Unix(), 10)
 			}

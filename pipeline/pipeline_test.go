@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -390,5 +391,52 @@ func TestInputConditionalsChooseInputsAtBuildTime(t *testing.T) {
 	}}, Settings{Registry: w.registry(), Logger: quietLogger()})
 	if err == nil || !strings.Contains(err.Error(), "no event yet") {
 		t.Fatalf("err = %v, want an error about field references in inputs", err)
+	}
+}
+
+// TestConstantAddFieldIsPerEvent: the constant add_field of an input is
+// shared by its events until changed (event.Patch); a filter changing
+// agent.name on one event must leave every other event as it was.
+func TestConstantAddFieldIsPerEvent(t *testing.T) {
+	w := newWorld()
+	p := build(t, w, Settings{Workers: 1},
+		section("input", plug("feed", attr("count", num(4)),
+			attr("add_field", hash("[agent][name]", "host", "[agent][type]", "feed", "[@metadata][beat]", "filebeat")))),
+		section("filter",
+			ifs(branch(bin("==", ref("[n]"), nlit(1)),
+				plug("clone", attr("add_field", hash("[agent][name]", "changed")), attr("remove_field", strs("[agent][type]", "[@metadata][beat]"))),
+			)),
+		),
+		section("output", plug("collect")),
+	)
+	if err := run(t, p, context.Background())(); err != nil {
+		t.Fatal(err)
+	}
+	got := w.events("out")
+	if len(got) != 5 {
+		t.Fatalf("got %d events, want 5 (4 and a clone)", len(got))
+	}
+	changed := 0
+	for _, e := range got {
+		n := e.Fields()["n"].(int64)
+		agent, _ := e.GetField("[agent]")
+		beat, _ := e.GetField("[@metadata][beat]")
+		js := string(e.AppendJSON(nil))
+		if n == 1 { // the event and its clone: the filter's decorations apply to both
+			changed++
+			if want := map[string]any{"name": []any{"host", "changed"}}; !reflect.DeepEqual(agent, want) || beat != nil {
+				t.Errorf("changed event: agent = %v, [@metadata][beat] = %v, want %v and none", agent, beat, want)
+			}
+			continue
+		}
+		if want := map[string]any{"name": "host", "type": "feed"}; !reflect.DeepEqual(agent, want) || beat != "filebeat" {
+			t.Errorf("event %d (tags %v): agent = %v, [@metadata][beat] = %v, want %v and filebeat", n, e.Tags(), agent, beat, want)
+		}
+		if !strings.Contains(js, `"agent":{"name":"host","type":"feed"}`) {
+			t.Errorf("event %d JSON: %s", n, js)
+		}
+	}
+	if changed != 2 {
+		t.Errorf("%d events changed by the filter, want 2", changed)
 	}
 }

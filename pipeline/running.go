@@ -23,6 +23,11 @@ type decorations struct {
 	addTag      []*event.Template
 	removeField []refTemplate
 	removeTag   []*event.Template
+	// patch holds addField when every name and value is constant: the
+	// events share its values until something looks at them (see
+	// event.Patch), which saves building and encoding the same nested
+	// maps for every event.
+	patch *event.Patch
 }
 
 type fieldAdd struct {
@@ -128,7 +133,35 @@ func compileDecorations(c *plugin.Common) (*decorations, error) {
 		}
 		d.addField = append(d.addField, fa)
 	}
+	d.patch = constPatch(d.addField)
 	return d, nil
+}
+
+// constPatch returns add_field as a patch when every name and value is
+// constant, nil otherwise.
+func constPatch(adds []fieldAdd) *event.Patch {
+	var ops []event.PatchOp
+	for _, fa := range adds {
+		if fa.name.static == nil {
+			return nil
+		}
+		for _, c := range fa.consts {
+			if c == nil {
+				return nil
+			}
+			ops = append(ops, event.PatchOp{Ref: *fa.name.static, Value: c, Append: true})
+		}
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	p, err := event.NewPatch(ops...)
+	if err != nil {
+		// A name NewPatch refuses (the root): the per-event path
+		// handles it as before.
+		return nil
+	}
+	return p
 }
 
 // apply runs the decorations in Logstash's order: type, add_field,
@@ -139,6 +172,26 @@ func (d *decorations) apply(e *event.Event) {
 			e.Fields()["type"] = d.typ
 		}
 	}
+	if d.patch != nil {
+		e.ApplyPatch(d.patch)
+	} else {
+		d.addFields(e)
+	}
+	for _, t := range d.addTag {
+		e.AddTag(t.Render(e))
+	}
+	for _, rt := range d.removeField {
+		if ref, ok := rt.ref(e); ok {
+			e.Remove(ref)
+		}
+	}
+	for _, t := range d.removeTag {
+		e.RemoveTag(t.Render(e))
+	}
+}
+
+// addFields runs add_field one name and value at a time.
+func (d *decorations) addFields(e *event.Event) {
 	for _, fa := range d.addField {
 		ref, ok := fa.name.ref(e)
 		if !ok {
@@ -163,17 +216,6 @@ func (d *decorations) apply(e *event.Event) {
 			}
 			_ = e.Set(ref, append(arr, v))
 		}
-	}
-	for _, t := range d.addTag {
-		e.AddTag(t.Render(e))
-	}
-	for _, rt := range d.removeField {
-		if ref, ok := rt.ref(e); ok {
-			e.Remove(ref)
-		}
-	}
-	for _, t := range d.removeTag {
-		e.RemoveTag(t.Render(e))
 	}
 }
 

@@ -21,15 +21,14 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "0.1.0-dev"
 
-// defaultGCPercent replaces Go's GOGC=100 unless GOGC or GOMEMLIMIT is set.
-// Sluice's live heap is a few MiB, so at 100 the collector runs hundreds of
-// times a second under load; 200 nearly halves JSON decoding cost for about
-// 10 MiB more RSS (measured in BENCHMARKS.md).
-const defaultGCPercent = 200
-
 func main() {
-	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetGCPercent(defaultGCPercent)
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" && len(os.Args) > 1 {
+		goal, err := heapGoal(os.Args[1])
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "sluice: %v\n", err)
+			os.Exit(2)
+		}
+		startGCTuner(goal)
 	}
 	stop := startCPUProfile(os.Getenv("SLUICE_CPUPROFILE"))
 	stopMem := startMemProfile(os.Getenv("SLUICE_MEMPROFILE"))

@@ -65,6 +65,15 @@ type conn struct {
 	peerIP  string
 	peerIPv any // peerIP boxed once, not once per event
 	tls     peerTLS
+	// connMeta is the connection's metadata (peer address, TLS) as a
+	// patch every event of the connection shares; made by finish.
+	connMeta     *event.Patch
+	connMetaMade bool
+	// sharer decodes the documents (when the codec is skipped), sharing
+	// their repeated objects; combined maps a document patch to it
+	// followed by connMeta (a few: documents of a few shapes alternate).
+	sharer   *event.JSONSharer
+	combined map[*event.Patch]*event.Patch
 
 	// The window being received.
 	version  byte
@@ -326,17 +335,30 @@ func (c *conn) writeACK(version byte, seq uint32) error {
 // _jsonparsefailure, rather than an error that would make the client
 // send the same window again forever.
 func (c *conn) fromJSON(doc []byte) *event.Event {
-	m, err := event.DecodeJSON(doc)
+	var (
+		m      map[string]any
+		shared *event.Patch
+		err    error
+	)
+	if c.in.fast != fastNone {
+		if c.sharer == nil {
+			// What fromMap changes on the map is never shared.
+			c.sharer = event.NewJSONSharer(event.MessageField, "line", "event")
+		}
+		m, shared, err = c.sharer.Decode(doc)
+	} else {
+		m, err = event.DecodeJSON(doc)
+	}
 	if err != nil {
 		if ok, n := c.warned.Allow(); ok {
 			c.log.Warn("event is not a JSON object; keeping it as the message of a _jsonparsefailure event", "error", err, "suppressed_since_last_log", n)
 		}
 		e := event.NewMessage(string(doc))
 		e.AddTag("_jsonparsefailure")
-		c.finish(e, "")
+		c.finish(e, "", nil)
 		return e
 	}
-	return c.fromMap(m)
+	return c.fromMap(m, shared)
 }
 
 // fromPairs makes the event of a v1 D frame: every pair is a string field.
@@ -345,7 +367,7 @@ func (c *conn) fromPairs(pairs []lumberjack.Pair) *event.Event {
 	for _, p := range pairs {
 		m[string(p.Key)] = string(p.Value)
 	}
-	return c.fromMap(m)
+	return c.fromMap(m, nil)
 }
 
 // fromMap makes the event of a document as Logstash's beats input does:
@@ -353,14 +375,16 @@ func (c *conn) fromPairs(pairs []lumberjack.Pair) *event.Event {
 // codec and the other fields are merged into what it decodes; a document
 // without either is the event itself. It returns nil when the codec made
 // no event; several events are all pushed but the last one is returned.
-func (c *conn) fromMap(m map[string]any) *event.Event {
+// shared (from the JSONSharer, only when the codec is skipped) holds the
+// document's members that are not in m.
+func (c *conn) fromMap(m map[string]any, shared *event.Patch) *event.Event {
 	key := event.MessageField
 	v, ok := m[key]
 	if !ok || v == nil {
 		key = "line"
 		if v, ok = m[key]; !ok || v == nil {
 			e := event.FromMap(m)
-			c.finish(e, c.in.rawTag)
+			c.finish(e, c.in.rawTag, shared)
 			return e
 		}
 	}
@@ -373,7 +397,7 @@ func (c *conn) fromMap(m map[string]any) *event.Event {
 			setOriginal(m, text)
 		}
 		e := event.FromMap(m)
-		c.finish(e, c.in.codecTag)
+		c.finish(e, c.in.codecTag, shared)
 		return e
 	}
 	delete(m, key)
@@ -386,7 +410,7 @@ func (c *conn) fromMap(m map[string]any) *event.Event {
 			h = event.CloneValue(m).(map[string]any)
 		}
 		c.merge(de, h)
-		c.finish(de, c.in.codecTag)
+		c.finish(de, c.in.codecTag, nil)
 		if i < len(c.decoded)-1 {
 			c.batch = append(c.batch, de)
 		}
@@ -481,9 +505,20 @@ var (
 	agentHostname = event.MustRef("[agent][hostname]")
 )
 
-// finish adds the tags and the connection metadata.
-func (c *conn) finish(e *event.Event, tag string) {
+// finish adds the document's shared objects, the tags and the
+// connection metadata.
+func (c *conn) finish(e *event.Event, tag string, shared *event.Patch) {
 	in := c.in
+	if !c.connMetaMade {
+		c.connMeta = c.makeConnMeta()
+		c.connMetaMade = true
+	}
+	// One patch for both: a second ApplyPatch would make the first's
+	// changes. The connection metadata touches none of what the tag and
+	// add_hostname below read or write, so it may come first.
+	if p := c.patchFor(shared); p != nil {
+		e.ApplyPatch(p)
+	}
 	if tag != "" {
 		e.AddTag(tag)
 	}
@@ -498,15 +533,52 @@ func (c *conn) finish(e *event.Event, tag string) {
 			}
 		}
 	}
+}
+
+// patchFor returns the patch of an event: the document's shared objects
+// (nil: none) and then the connection metadata.
+func (c *conn) patchFor(shared *event.Patch) *event.Patch {
+	switch {
+	case shared == nil:
+		return c.connMeta
+	case c.connMeta == nil:
+		return shared
+	}
+	p, ok := c.combined[shared]
+	if !ok {
+		if c.combined == nil || len(c.combined) >= 8 {
+			c.combined = map[*event.Patch]*event.Patch{}
+		}
+		p = shared.Then(c.connMeta)
+		c.combined[shared] = p
+	}
+	return p
+}
+
+// makeConnMeta returns the connection's metadata as a patch, nil when
+// there is none. The events share its values (three nested objects for
+// [@metadata][input][beats][host][ip]) until a filter changes them.
+func (c *conn) makeConnMeta() *event.Patch {
+	in := c.in
+	var ops []event.PatchOp
 	if in.source && c.peerIPv != nil {
-		_ = e.Set(in.fields.hostIP, c.peerIPv)
+		ops = append(ops, event.PatchOp{Ref: in.fields.hostIP, Value: c.peerIPv})
 	}
 	if c.tls.status != "" {
-		_ = e.Set(tlsStatusRef, c.tls.status)
+		ops = append(ops, event.PatchOp{Ref: tlsStatusRef, Value: c.tls.status})
 		if c.tls.status == "verified" {
-			_ = e.Set(in.fields.tlsProtocol, c.tls.protocol)
-			_ = e.Set(in.fields.tlsSubject, c.tls.subject)
-			_ = e.Set(in.fields.tlsCipher, c.tls.cipher)
+			ops = append(ops,
+				event.PatchOp{Ref: in.fields.tlsProtocol, Value: c.tls.protocol},
+				event.PatchOp{Ref: in.fields.tlsSubject, Value: c.tls.subject},
+				event.PatchOp{Ref: in.fields.tlsCipher, Value: c.tls.cipher})
 		}
 	}
+	if len(ops) == 0 {
+		return nil
+	}
+	p, err := event.NewPatch(ops...)
+	if err != nil {
+		panic("BUG: beats: connection metadata: " + err.Error())
+	}
+	return p
 }

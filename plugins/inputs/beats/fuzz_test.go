@@ -71,7 +71,7 @@ func TestFromMapMetadataConflicts(t *testing.T) {
 	in := build(t, "v8", "port", 0)
 	cn := &conn{in: in, log: in.log, peerIP: "10.0.0.1", peerIPv: "10.0.0.1"}
 	m, _ := event.DecodeJSON([]byte(`{"message":"m","@metadata":{"input":"not an object"}}`))
-	e := cn.fromMap(m)
+	e := cn.fromMap(m, nil)
 	if e == nil || e.Message() != "m" {
 		t.Fatalf("event %v", e)
 	}

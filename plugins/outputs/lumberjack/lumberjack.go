@@ -266,17 +266,23 @@ func (o *Output) Close() error {
 // an event's metadata (what inputs put there) stays behind.
 var metaKeys = []string{"beat", "type", "version", "pipeline"}
 
-var metadataRef = event.MustRef("[@metadata]")
+// metaRefs are metaKeys' references: getting each value on its own leaves
+// a shared (event.Patch) metadata shared.
+var metaRefs = func() []event.Ref {
+	refs := make([]event.Ref, len(metaKeys))
+	for i, k := range metaKeys {
+		refs[i] = event.MustRef("[@metadata][" + k + "]")
+	}
+	return refs
+}()
 
 // appendDoc appends e's JSON document with an @metadata object as Beats
 // send it: `{"@metadata":{...},` then the event's own fields.
 func appendDoc(dst []byte, e *event.Event) []byte {
 	dst = append(dst, `{"@metadata":{`...)
-	md, _ := e.Get(metadataRef)
-	mm, _ := md.(map[string]any)
 	n := 0
-	for _, k := range metaKeys {
-		v, ok := mm[k]
+	for i, k := range metaKeys {
+		v, ok := e.Get(metaRefs[i])
 		if !ok {
 			switch k {
 			case "beat":
