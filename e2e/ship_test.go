@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,48 @@ path.data: %q
 	} {
 		if got := str(ev, strings.Split(path, ".")...); got != want {
 			t.Errorf("%s = %q, want %q (document %v)", path, got, want, ev)
+		}
+	}
+}
+
+// TestShipSendsFilebeatsDocument: the documents sluice ship makes carry
+// the line once (message), with Filebeat's fields and no ECS copy of the
+// line in [event][original] (Filebeat sends none; the beats input adds it
+// on the server).
+func TestShipSendsFilebeatsDocument(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "app.log")
+	if err := os.WriteFile(logFile, []byte("first line\nsecond line\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "shipper.yml")
+	src := "filebeat.inputs:\n  - type: filestream\n    id: app\n    paths: [" + logFile + "]\npath.data: " + filepath.Join(dir, "data") + "\noutput.console: {}\n"
+	if err := os.WriteFile(cfg, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ship := startSluice(t, procOpts{args: []string{"ship", "-c", cfg}})
+	ship.waitStdoutCount(regexp.MustCompile(`"message":"second line"`), 1, 30*time.Second)
+	ship.stop()
+	var evs []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(ship.stdout.String()), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not a JSON document: %q: %v", line, err)
+		}
+		evs = append(evs, ev)
+	}
+	if len(evs) != 2 {
+		t.Fatalf("%d documents, want 2: %v", len(evs), evs)
+	}
+	for i, ev := range evs {
+		if _, ok := field(ev, "event", "original"); ok {
+			t.Errorf("document %d carries [event][original]: %v", i, ev)
+		}
+		for path, want := range map[string]string{"agent.type": "filebeat", "input.type": "filestream", "log.file.path": logFile} {
+			if got := str(ev, strings.Split(path, ".")...); got != want {
+				t.Errorf("document %d: %s = %q, want %q", i, path, got, want)
+			}
 		}
 	}
 }

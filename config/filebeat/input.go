@@ -240,6 +240,13 @@ func (t *translator) input(i int, n *yaml.Node) config.Statement {
 	if j := t.legacyJSON(by); j != nil {
 		own = append(own, j)
 	}
+	if !hasAttr(in, "codec") {
+		// Filebeat sends the line once, in message: the line codec's ECS
+		// copy in [event][original] would double every document (the
+		// beats input fills it on the server when it is wanted).
+		in.Attrs = append(in.Attrs, attr(pos, "codec", &config.Plugin{Pos: pos, Name: "line",
+			Attrs: []*config.Attr{attr(pos, "ecs_compatibility", strV(pos, "disabled"))}}))
+	}
 	if e := by["fields"]; e != nil {
 		under := false
 		if u := by["fields_under_root"]; u != nil {
