@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"reflect"
+	"regexp/syntax"
 	"strings"
 	"testing"
 )
@@ -251,6 +252,9 @@ func FuzzCompile(f *testing.F) {
 	}
 	d := defs(Legacy, nil)
 	f.Fuzz(func(t *testing.T, pattern, line string) {
+		if !fuzzSized(pattern, d) {
+			return
+		}
 		p, err := Compile(pattern, d, false)
 		if err != nil {
 			if err.Error() == "" {
@@ -265,6 +269,62 @@ func FuzzCompile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Compiling costs about 3 µs of CPU per instruction of the expanded
+// program (it is compiled several times: RE2, anchored, exact, DFA, lite
+// variant), so a fuzzed pattern that repeats a large reference,
+// "%{IPV6}" a hundred times in 700 bytes, takes 0.35 s of CPU and
+// seconds on a loaded CI machine: the fuzz coordinator reports a hung
+// worker. FuzzCompile skips patterns above these sizes (20 ms of CPU).
+const (
+	fuzzMaxExpanded = 16 << 10
+	fuzzMaxInsts    = 8000
+)
+
+// fuzzSized reports whether a fuzzed pattern is small enough to compile
+// within the fuzzer's patience; patterns that do not expand or parse are
+// left to Compile, which rejects them cheaply.
+func fuzzSized(pattern string, d Definitions) bool {
+	c := &compiler{defs: d}
+	var b strings.Builder
+	if err := c.expand(&b, pattern, nil); err != nil {
+		return true
+	}
+	if b.Len() > fuzzMaxExpanded {
+		return false
+	}
+	re, err := syntax.Parse(b.String(), syntax.Perl)
+	if err != nil {
+		return true
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	return err != nil || len(prog.Inst) <= fuzzMaxInsts
+}
+
+func TestFuzzSized(t *testing.T) {
+	d := defs(Legacy, nil)
+	tests := []struct {
+		name, pattern string
+		want          bool
+	}{
+		{"apache log", "%{COMBINEDAPACHELOG}", true},
+		{"httpd error log", "%{HTTPD_ERRORLOG}", true},
+		{"two syslog lines", "%{SYSLOGLINE} %{SYSLOGLINE}", true},
+		{"unknown reference", "%{NOPE}", true},
+		{"bad syntax", "(%{INT}", true},
+		{"IPV6 a hundred times", strings.Repeat("%{IPV6}", 100), false},
+		{"apache log ten times", strings.Repeat("%{COMBINEDAPACHELOG}", 10), false},
+		{"repeated reference", "(%{IPORHOST}){9}", false},
+		{"counted repeat of a small pattern", "%{INT}{999}", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fuzzSized(tt.pattern, d); got != tt.want {
+				t.Fatalf("fuzzSized(%q) = %v, want %v", tt.pattern, got, tt.want)
+			}
+		})
+	}
 }
 
 func apacheLines(tb testing.TB) []string {
