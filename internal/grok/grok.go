@@ -617,6 +617,11 @@ func (c *compiler) reference(b *strings.Builder, ref string, stack []string) err
 			return fmt.Errorf("unknown conversion %q in %%{%s}: use int or float", parts[2], ref)
 		}
 	}
+	if strings.HasPrefix(def, "?") {
+		// Written after "(", it would make a flags or special group
+		// instead of the capture (and shift every group number after it).
+		return fmt.Errorf("pattern %s in %%{%s}: missing argument to repetition operator: \"?\"", name, ref)
+	}
 	if capture.Named || !c.namedOnly {
 		c.groups++
 		capture.group = c.groups
@@ -724,6 +729,11 @@ func (c *compiler) group(b *strings.Builder, expr string, stack []string, where 
 		}
 		if !nameRE.MatchString(capture.Name) {
 			return 0, fmt.Errorf("invalid group name %q %s", name, where())
+		}
+		if rest := expr[start+end+1:]; strings.HasPrefix(rest, "?") {
+			// "(" then "?" would make a flags or special group instead of
+			// the capture, and shift every group number after it.
+			return 0, fmt.Errorf("group %s %s: missing argument to repetition operator: \"?\"", expr[:start+end+1], where())
 		}
 		c.groups++
 		capture.group = c.groups

@@ -188,7 +188,8 @@ func TestLookaround(t *testing.T) {
 }
 
 func TestCompileErrors(t *testing.T) {
-	d := defs(Legacy, map[string]string{"LOOP_A": "%{LOOP_B}", "LOOP_B": "x%{LOOP_A}", "SELF": "%{SELF}", "BAD": "(unclosed"})
+	d := defs(Legacy, map[string]string{"LOOP_A": "%{LOOP_B}", "LOOP_B": "x%{LOOP_A}", "SELF": "%{SELF}", "BAD": "(unclosed",
+		"QMARK": "?i)x", "HAS_QMARK": "a%{QMARK:q}"})
 	tests := []struct{ pattern, want string }{
 		{"%{NOPE}", "unknown pattern NOPE"},
 		{"%{LOOP_A}", "pattern LOOP_A refers to itself: LOOP_A -> LOOP_B -> LOOP_A"},
@@ -203,6 +204,14 @@ func TestCompileErrors(t *testing.T) {
 		{"%{INT", "unclosed %{"},
 		{"[abc", "unclosed character class"},
 		{"%{:x}", "empty pattern name"},
+		// Found by FuzzCompile: "(?<0>?)" compiled to "(?)", a flags
+		// group, so the capture had no group and Value panicked.
+		{"(?<0>?)", `group (?<0> in "(?<0>?)": missing argument to repetition operator: "?"`},
+		{"(?<a>?i)x", "missing argument to repetition operator"},
+		{"(?P<a>?:x)", "missing argument to repetition operator"},
+		{"(?'a'?)", "missing argument to repetition operator"},
+		{"%{QMARK:q}", `pattern QMARK in %{QMARK:q}: missing argument to repetition operator: "?"`},
+		{"%{HAS_QMARK}", "pattern QMARK in %{QMARK:q}"},
 	}
 	for _, tt := range tests {
 		_, err := Compile(tt.pattern, d, true)
