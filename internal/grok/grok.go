@@ -155,6 +155,11 @@ func compile(expr string, defs Definitions, namedOnly bool, flags string) (*Patt
 	if err != nil {
 		return nil, fmt.Errorf("grok pattern %q: %w", expr, cleanRegexpError(err))
 	}
+	if re.NumSubexp() != c.groups {
+		// Every group in the expansion is one of ours; a mismatch would
+		// map captures to the wrong groups (or past the match).
+		return nil, fmt.Errorf("grok pattern %q: expands to %d groups where %d were written (please report this)", expr, re.NumSubexp(), c.groups)
+	}
 	p := &Pattern{source: expr, expanded: expanded, re: re, captures: c.captures, behinds: c.behinds, numGroups: re.NumSubexp()}
 	sort.Slice(p.captures, func(i, j int) bool { return p.captures[i].group < p.captures[j].group })
 	if len(p.behinds) > 0 {
@@ -463,6 +468,14 @@ func (c *compiler) expand(b *strings.Builder, expr string, stack []string) error
 				return fmt.Errorf("trailing backslash %s", where())
 			}
 			next := expr[i+1]
+			if next == 'Q' || next == 'E' {
+				// Oniguruma has no \Q...\E quoting: an unknown escape is
+				// the letter itself. Passed on, RE2 would quote what
+				// follows, groups this compiler has counted included.
+				b.WriteByte(next)
+				i += 2
+				continue
+			}
 			if !inClass {
 				switch {
 				case next >= '1' && next <= '9', next == 'k' && i+2 < len(expr) && expr[i+2] == '<':

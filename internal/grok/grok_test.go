@@ -187,6 +187,35 @@ func TestLookaround(t *testing.T) {
 	}
 }
 
+// TestQuoteEscapes: Oniguruma has no \Q...\E, so \Q and \E are the
+// letters. Passed on to RE2, they quoted the groups this compiler had
+// counted, and matching panicked in Value (found reviewing the
+// "(?<0>?)" fuzz failure; testdata/fuzz/FuzzCompile/quote-escapes).
+func TestQuoteEscapes(t *testing.T) {
+	tests := []struct {
+		name, pattern, line string
+		want                map[string]any
+	}{
+		{"named group", `\Q(?<a>x)\E`, "QxE", map[string]any{"a": "x"}},
+		{"reference", `\Q%{INT:n}\E`, "Q12E", map[string]any{"n": "12"}},
+		{"lookbehind", `\Q(?<=Q)%{INT:n}`, "Q12", map[string]any{"n": "12"}},
+		{"in a class", `[\Q\E]+%{INT:n}`, "QEQ7", map[string]any{"n": "7"}},
+		{"escaped backslash", `\\Q%{INT:n}`, `\Q7`, map[string]any{"n": "7"}},
+		{"no match", `\Q%{INT:n}\E`, "12", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Compile(tt.pattern, defs(Legacy, nil), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := captures(t, p, tt.line); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%s on %q: got %v, want %v", tt.pattern, tt.line, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
 	d := defs(Legacy, map[string]string{"LOOP_A": "%{LOOP_B}", "LOOP_B": "x%{LOOP_A}", "SELF": "%{SELF}", "BAD": "(unclosed",
 		"QMARK": "?i)x", "HAS_QMARK": "a%{QMARK:q}"})
