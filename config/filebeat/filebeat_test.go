@@ -2,6 +2,7 @@ package filebeat_test
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -233,6 +234,8 @@ func TestErrors(t *testing.T) {
 		{"alias cycle", "filebeat.inputs:\n  - &x\n    type: filestream\n    <<: *x\noutput.console: {}\n", []string{"refers to a mapping or list that contains it"}},
 		{"alias cycle in fields", "filebeat.inputs:\n  - {type: filestream, id: a, paths: [/x], fields: &f {a: *f}}\noutput.console: {}\n", []string{"contains it"}},
 		{"billion laughs", "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n", []string{"too large once its aliases are expanded"}},
+		// Valid fields, but 2^16 leaves once expanded: seconds of work before the bound was lowered.
+		{"aliases nested in fields", aliasFields(8), []string{"too large once its aliases are expanded"}},
 		{"kafka", minimal + "output.kafka.hosts: [k]\n", []string{"kafka output is not supported"}},
 		{"modules", minimal + "filebeat.modules:\n  - module: nginx\n", []string{"modules are not supported"}},
 		{"bad verification mode", "filebeat.inputs:\n  - {type: filestream, id: a, paths: [/x]}\noutput.logstash: {hosts: [a], ssl.verification_mode: maybe}\n", []string{"ssl.verification_mode must be"}},
@@ -251,6 +254,28 @@ func TestErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// aliasFields is an input whose fields nest mappings of four aliases to the
+// level below, levels deep: 4^levels leaves from a few hundred bytes.
+func aliasFields(levels int) string {
+	var b strings.Builder
+	b.WriteString("filebeat.inputs: [{type: log, paths: [/x], fields: {a0: &a0 {x: y}")
+	for i := 1; i <= levels; i++ {
+		fmt.Fprintf(&b, ", a%d: &a%d {b: *a%d, c: *a%d, d: *a%d, e: *a%d}", i, i, i-1, i-1, i-1, i-1)
+	}
+	b.WriteString("}}]\noutput.console: {}\n")
+	return b.String()
+}
+
+func TestAliasesWithinBound(t *testing.T) {
+	res, err := translate(t, aliasFields(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(config.Format(res.Pipeline)), "=> \"y\""); n < 1024 {
+		t.Fatalf("%d leaves in the pipeline, want 4^5 and more", n)
 	}
 }
 

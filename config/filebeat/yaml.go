@@ -269,8 +269,11 @@ func sprintfRefs(s string) string {
 
 // maxExpanded bounds the size of the document with its aliases expanded,
 // against documents that refer to an anchor many times over ("billion
-// laughs"): the translation walks aliases as copies.
-const maxExpanded = 1 << 20
+// laughs"): the translation walks aliases as copies. 65536 nodes is far
+// beyond a hand-written filebeat.yml and translates in tens of
+// milliseconds; at 1<<20, a 400-byte document nesting mappings of four
+// aliases eight deep took 1.7 s to translate into a 4.9 MB pipeline.
+const maxExpanded = 1 << 16
 
 // checkAliases reports an alias that refers to a node containing it (which
 // would make the translation loop) and documents too large once aliases

@@ -155,6 +155,11 @@ func compile(expr string, defs Definitions, namedOnly bool, flags string) (*Patt
 	if err != nil {
 		return nil, fmt.Errorf("grok pattern %q: %w", expr, cleanRegexpError(err))
 	}
+	if re.NumSubexp() != c.groups {
+		// Every group in the expansion is one of ours; a mismatch would
+		// map captures to the wrong groups (or past the match).
+		return nil, fmt.Errorf("grok pattern %q: expands to %d groups where %d were written (please report this)", expr, re.NumSubexp(), c.groups)
+	}
 	p := &Pattern{source: expr, expanded: expanded, re: re, captures: c.captures, behinds: c.behinds, numGroups: re.NumSubexp()}
 	sort.Slice(p.captures, func(i, j int) bool { return p.captures[i].group < p.captures[j].group })
 	if len(p.behinds) > 0 {
@@ -463,6 +468,14 @@ func (c *compiler) expand(b *strings.Builder, expr string, stack []string) error
 				return fmt.Errorf("trailing backslash %s", where())
 			}
 			next := expr[i+1]
+			if next == 'Q' || next == 'E' {
+				// Oniguruma has no \Q...\E quoting: an unknown escape is
+				// the letter itself. Passed on, RE2 would quote what
+				// follows, groups this compiler has counted included.
+				b.WriteByte(next)
+				i += 2
+				continue
+			}
 			if !inClass {
 				switch {
 				case next >= '1' && next <= '9', next == 'k' && i+2 < len(expr) && expr[i+2] == '<':
@@ -617,6 +630,11 @@ func (c *compiler) reference(b *strings.Builder, ref string, stack []string) err
 			return fmt.Errorf("unknown conversion %q in %%{%s}: use int or float", parts[2], ref)
 		}
 	}
+	if strings.HasPrefix(def, "?") {
+		// Written after "(", it would make a flags or special group
+		// instead of the capture (and shift every group number after it).
+		return fmt.Errorf("pattern %s in %%{%s}: missing argument to repetition operator: \"?\"", name, ref)
+	}
 	if capture.Named || !c.namedOnly {
 		c.groups++
 		capture.group = c.groups
@@ -724,6 +742,11 @@ func (c *compiler) group(b *strings.Builder, expr string, stack []string, where 
 		}
 		if !nameRE.MatchString(capture.Name) {
 			return 0, fmt.Errorf("invalid group name %q %s", name, where())
+		}
+		if rest := expr[start+end+1:]; strings.HasPrefix(rest, "?") {
+			// "(" then "?" would make a flags or special group instead of
+			// the capture, and shift every group number after it.
+			return 0, fmt.Errorf("group %s %s: missing argument to repetition operator: \"?\"", expr[:start+end+1], where())
 		}
 		c.groups++
 		capture.group = c.groups

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"reflect"
+	"regexp/syntax"
 	"strings"
 	"testing"
 )
@@ -186,8 +187,38 @@ func TestLookaround(t *testing.T) {
 	}
 }
 
+// TestQuoteEscapes: Oniguruma has no \Q...\E, so \Q and \E are the
+// letters. Passed on to RE2, they quoted the groups this compiler had
+// counted, and matching panicked in Value (found reviewing the
+// "(?<0>?)" fuzz failure; testdata/fuzz/FuzzCompile/quote-escapes).
+func TestQuoteEscapes(t *testing.T) {
+	tests := []struct {
+		name, pattern, line string
+		want                map[string]any
+	}{
+		{"named group", `\Q(?<a>x)\E`, "QxE", map[string]any{"a": "x"}},
+		{"reference", `\Q%{INT:n}\E`, "Q12E", map[string]any{"n": "12"}},
+		{"lookbehind", `\Q(?<=Q)%{INT:n}`, "Q12", map[string]any{"n": "12"}},
+		{"in a class", `[\Q\E]+%{INT:n}`, "QEQ7", map[string]any{"n": "7"}},
+		{"escaped backslash", `\\Q%{INT:n}`, `\Q7`, map[string]any{"n": "7"}},
+		{"no match", `\Q%{INT:n}\E`, "12", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Compile(tt.pattern, defs(Legacy, nil), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := captures(t, p, tt.line); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%s on %q: got %v, want %v", tt.pattern, tt.line, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
-	d := defs(Legacy, map[string]string{"LOOP_A": "%{LOOP_B}", "LOOP_B": "x%{LOOP_A}", "SELF": "%{SELF}", "BAD": "(unclosed"})
+	d := defs(Legacy, map[string]string{"LOOP_A": "%{LOOP_B}", "LOOP_B": "x%{LOOP_A}", "SELF": "%{SELF}", "BAD": "(unclosed",
+		"QMARK": "?i)x", "HAS_QMARK": "a%{QMARK:q}"})
 	tests := []struct{ pattern, want string }{
 		{"%{NOPE}", "unknown pattern NOPE"},
 		{"%{LOOP_A}", "pattern LOOP_A refers to itself: LOOP_A -> LOOP_B -> LOOP_A"},
@@ -202,6 +233,14 @@ func TestCompileErrors(t *testing.T) {
 		{"%{INT", "unclosed %{"},
 		{"[abc", "unclosed character class"},
 		{"%{:x}", "empty pattern name"},
+		// Found by FuzzCompile: "(?<0>?)" compiled to "(?)", a flags
+		// group, so the capture had no group and Value panicked.
+		{"(?<0>?)", `group (?<0> in "(?<0>?)": missing argument to repetition operator: "?"`},
+		{"(?<a>?i)x", "missing argument to repetition operator"},
+		{"(?P<a>?:x)", "missing argument to repetition operator"},
+		{"(?'a'?)", "missing argument to repetition operator"},
+		{"%{QMARK:q}", `pattern QMARK in %{QMARK:q}: missing argument to repetition operator: "?"`},
+		{"%{HAS_QMARK}", "pattern QMARK in %{QMARK:q}"},
 	}
 	for _, tt := range tests {
 		_, err := Compile(tt.pattern, d, true)
@@ -251,6 +290,9 @@ func FuzzCompile(f *testing.F) {
 	}
 	d := defs(Legacy, nil)
 	f.Fuzz(func(t *testing.T, pattern, line string) {
+		if !fuzzSized(pattern, d) {
+			return
+		}
 		p, err := Compile(pattern, d, false)
 		if err != nil {
 			if err.Error() == "" {
@@ -265,6 +307,62 @@ func FuzzCompile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Compiling costs about 3 µs of CPU per instruction of the expanded
+// program (it is compiled several times: RE2, anchored, exact, DFA, lite
+// variant), so a fuzzed pattern that repeats a large reference,
+// "%{IPV6}" a hundred times in 700 bytes, takes 0.35 s of CPU and
+// seconds on a loaded CI machine: the fuzz coordinator reports a hung
+// worker. FuzzCompile skips patterns above these sizes (20 ms of CPU).
+const (
+	fuzzMaxExpanded = 16 << 10
+	fuzzMaxInsts    = 8000
+)
+
+// fuzzSized reports whether a fuzzed pattern is small enough to compile
+// within the fuzzer's patience; patterns that do not expand or parse are
+// left to Compile, which rejects them cheaply.
+func fuzzSized(pattern string, d Definitions) bool {
+	c := &compiler{defs: d}
+	var b strings.Builder
+	if err := c.expand(&b, pattern, nil); err != nil {
+		return true
+	}
+	if b.Len() > fuzzMaxExpanded {
+		return false
+	}
+	re, err := syntax.Parse(b.String(), syntax.Perl)
+	if err != nil {
+		return true
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	return err != nil || len(prog.Inst) <= fuzzMaxInsts
+}
+
+func TestFuzzSized(t *testing.T) {
+	d := defs(Legacy, nil)
+	tests := []struct {
+		name, pattern string
+		want          bool
+	}{
+		{"apache log", "%{COMBINEDAPACHELOG}", true},
+		{"httpd error log", "%{HTTPD_ERRORLOG}", true},
+		{"two syslog lines", "%{SYSLOGLINE} %{SYSLOGLINE}", true},
+		{"unknown reference", "%{NOPE}", true},
+		{"bad syntax", "(%{INT}", true},
+		{"IPV6 a hundred times", strings.Repeat("%{IPV6}", 100), false},
+		{"apache log ten times", strings.Repeat("%{COMBINEDAPACHELOG}", 10), false},
+		{"repeated reference", "(%{IPORHOST}){9}", false},
+		{"counted repeat of a small pattern", "%{INT}{999}", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fuzzSized(tt.pattern, d); got != tt.want {
+				t.Fatalf("fuzzSized(%q) = %v, want %v", tt.pattern, got, tt.want)
+			}
+		})
+	}
 }
 
 func apacheLines(tb testing.TB) []string {

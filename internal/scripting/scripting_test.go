@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"runtime/metrics"
 	"strings"
 	"testing"
 	"time"
@@ -343,16 +344,16 @@ func FuzzFromValue(f *testing.F) {
 	// Scripts written by users build arbitrary values; whatever they build
 	// must convert or fail cleanly, never panic.
 	for _, s := range []string{`{"a": [1, 2.5, None, True]}`, `[(1, "x"), {"k": {"k": b"b"}}]`, `{1: 2}`, `[set([1])]`,
-		`1000 * 1000 * 1000 * 1000 * 1000 * 1000 * 1000`, `float("nan")`, `{"t": time.now()}`} {
+		`int("999" + "999" + "999" + "999" + "999" + "999" + "999")`, `999 * -999`, `float("nan")`, `{"t": time.now()}`} {
 		f.Add(s)
 	}
-	huge := regexp.MustCompile(`[0-9]{5,}|<<|\*\*|0x|0o|0b|e[0-9]`)
 	f.Fuzz(func(t *testing.T, expr string) {
-		if len(expr) > 2000 || huge.MatchString(expr) {
-			return // see FuzzCompile
+		if len(expr) > 2000 || !fuzzSized(expr) {
+			return
 		}
 		thread := &starlark.Thread{}
 		thread.SetMaxExecutionSteps(10000)
+		defer watchFuzzRun(thread, fuzzRunTime, fuzzRunHeap)()
 		v, err := starlark.EvalOptions(fileOptions, thread, "fuzz", expr, builtins)
 		if err != nil {
 			return
@@ -376,12 +377,8 @@ func FuzzCompile(f *testing.F) {
 	for _, s := range []string{"event.set('a', 1)", "if x:\n  y", "def f(:", "while True:\n pass", "return [event]", "\x00"} {
 		f.Add(s)
 	}
-	// Memory is not bounded by the sandbox (see docs/scripting.md): keep
-	// the fuzzer away from huge literal sizes so it does not exhaust the
-	// machine; the timeout bounds the rest.
-	huge := regexp.MustCompile(`[0-9]{5,}|<<|\*\*|0x|0o|0b|e[0-9]`)
 	f.Fuzz(func(t *testing.T, body string) {
-		if len(body) > 4096 || huge.MatchString(body) {
+		if len(body) > 4096 || !fuzzSized(body) {
 			return
 		}
 		p, err := CompileBody(body, Options{Params: []string{"event"}, Timeout: 20 * time.Millisecond})
@@ -392,9 +389,150 @@ func FuzzCompile(f *testing.F) {
 		if err != nil {
 			return
 		}
+		stop := watchFuzzRun(r.thread, fuzzRunTime, fuzzRunHeap)
 		_, _ = r.Call(r.Wrap(event.NewMessage("fuzz")))
+		stop()
 		r.Release()
 	})
+}
+
+// Memory is not bounded by the sandbox (see docs/scripting.md), and the
+// timeout is only looked at every checkSteps steps, so a fuzzed script
+// could exhaust the machine ([1]*1000*1000*1000 is 16 GB in one step) or
+// run for seconds (a value doubled in a loop, a string growing
+// quadratically within checkSteps steps) and fail the fuzz run as a crash
+// or a hung worker. The fuzz targets bound their inputs on two levels:
+//
+//   - fuzzSized keeps the fuzzer away from what makes one step huge:
+//     numbers of four digits or more, shifts, powers, hex/octal/binary and
+//     exponent literals, more than one * (at most 999*999 elements, 16 MB,
+//     in one step), and a * in code that can run it again on its own
+//     result (for, while, def, lambda);
+//   - watchFuzzRun cancels the run between steps once it has taken
+//     fuzzRunTime or grown the heap by fuzzRunHeap, which bounds loops
+//     that grow a value step by step.
+//
+// This is a bound for the fuzzer, not a sandbox: a script written on
+// purpose (str.replace with an empty old string, say) still grows faster.
+var (
+	fuzzHuge  = regexp.MustCompile(`[0-9]{4,}|<<|\*\*|0x|0o|0b|e[0-9]`)
+	fuzzLoops = regexp.MustCompile(`\b(for|while|def|lambda)\b`)
+)
+
+const (
+	fuzzRunTime = 200 * time.Millisecond
+	fuzzRunHeap = 256 << 20
+)
+
+// fuzzSized reports whether a fuzzed script or expression is small enough
+// to run: see fuzzHuge.
+func fuzzSized(src string) bool {
+	switch stars := strings.Count(src, "*"); {
+	case fuzzHuge.MatchString(src) || stars > 1:
+		return false
+	case stars == 1:
+		return !fuzzLoops.MatchString(src)
+	}
+	return true
+}
+
+// watchFuzzRun cancels thread once it has run for maxTime or the heap has
+// grown by maxHeap bytes since the call; the returned func stops the
+// watch. Cancel is safe from another goroutine and the interpreter looks
+// at it before every step.
+func watchFuzzRun(thread *starlark.Thread, maxTime time.Duration, maxHeap uint64) (stop func()) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	heap := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	base := heap()
+	deadline := time.Now().Add(maxTime)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-tick.C:
+				if now.After(deadline) {
+					thread.Cancel("fuzz run took too long")
+				} else if heap() > base+maxHeap {
+					thread.Cancel("fuzz run grew the heap too much")
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+// TestFuzzBounds: the fuzz targets neither exhaust memory nor hang their
+// worker on a script that grows a value (see fuzzSized, watchFuzzRun).
+func TestFuzzBounds(t *testing.T) {
+	sized := []struct {
+		name, src string
+		want      bool
+	}{
+		{"one repeat", `[1] * 999`, true},
+		{"list repeated three times (16 GB at 1000)", `[1] * 100 * 100 * 100`, false},
+		{"list repeated twice", `[1] * 999 * 999`, false},
+		{"four-digit repeat", `[1] * 9999`, false},
+		{"repeat inside a loop", "x = [0]\nfor i in range(9):\n    x += x * 99", false},
+		{"repeat of a repeat by a function", "def f(a):\n  return a * 99\nf(f(f([0])))", false},
+		{"repeat in a comprehension", "[[1] * 999 for x in range(999)]", false},
+		{"power", `[1] + 2 ** 40`, false},
+		{"loop without repeat", "for i in range(9):\n    x += x", true},
+	}
+	for _, tt := range sized {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fuzzSized(tt.src); got != tt.want {
+				t.Fatalf("fuzzSized(%q) = %v, want %v", tt.src, got, tt.want)
+			}
+		})
+	}
+	watched := []struct {
+		name, body string
+		maxTime    time.Duration
+		maxHeap    uint64
+	}{
+		// 2^23 elements: 128 MB, in 23 steps that the step-based
+		// timeout never looks at.
+		{"doubling list", "a = [0]\nfor i in range(23):\n    a += a\nevent.set('n', len(a))", time.Minute, 32 << 20},
+		// 1.6 GB of copying in fewer than checkSteps steps.
+		{"quadratic string", "t = 'yyyyyyyy'\nt = t + t + t + t + t + t + t + t\nt = t + t + t + t + t + t + t + t\ns = ''\n" +
+			"for i in range(50):\n    for j in range(50):\n        s += t\nevent.set('n', len(s))", 50 * time.Millisecond, 1 << 30},
+	}
+	for _, tt := range watched {
+		t.Run(tt.name, func(t *testing.T) {
+			if !fuzzSized(tt.body) {
+				t.Fatalf("%q is not fuzzSized: the watch is what must stop it", tt.body)
+			}
+			p, err := CompileBody(tt.body, Options{Params: []string{"event"}, Timeout: 20 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := p.NewRuntime()
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := event.NewMessage("fuzz")
+			stop := watchFuzzRun(r.thread, tt.maxTime, tt.maxHeap)
+			_, err = r.Call(r.Wrap(e))
+			stop()
+			r.Release()
+			if err == nil || !strings.Contains(err.Error(), "cancelled: fuzz run") {
+				n, _ := e.GetField("n")
+				t.Fatalf("call not cancelled by the watch: err=%v, n=%v", err, n)
+			}
+		})
+	}
 }
 
 func benchCall(b *testing.B, timeout time.Duration) {
