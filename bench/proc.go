@@ -146,9 +146,12 @@ func (p *proc) rusage() (maxRSS int64, cpu time.Duration) {
 	p.hwmMu.Unlock()
 	if ru, ok := p.state.SysUsage().(*syscall.Rusage); ok {
 		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		// A process that exits before the first VmHWM sample (5 ms) still
-		// has the kernel's own peak (ru_maxrss, KiB on Linux).
-		maxRSS = max(maxRSS, ru.Maxrss*1024)
+		// Only a process that exits before the first VmHWM sample (5 ms)
+		// falls back to the kernel's ru_maxrss (KiB on Linux), an upper
+		// bound: it includes this harness's peak (see above).
+		if maxRSS == 0 {
+			maxRSS = ru.Maxrss * 1024
+		}
 	}
 	return maxRSS, cpu
 }
