@@ -81,10 +81,19 @@ output { null { id => "sink" } }`, tcpPort)
 	base := rec.Address
 	p.waitFor(p.stderr, "pipeline started", startTimeout, firstLine(regexp.MustCompile(`"msg":"pipeline started"`)))
 
-	// The API answers while the pipeline runs.
+	// The API answers while the pipeline runs. The agent hands the
+	// started pipeline to the API just after the pipeline logs "pipeline
+	// started": until then the node's status is "unknown" (no pipelines).
 	var root map[string]any
-	if err := json.Unmarshal(apiGet(t, base, "/"), &root); err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		root = nil
+		if err := json.Unmarshal(apiGet(t, base, "/"), &root); err != nil {
+			t.Fatal(err)
+		}
+		if root["status"] != "unknown" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // polling the API
 	}
 	if root["http_address"] != strings.TrimPrefix(base, "http://") || root["status"] != "green" {
 		t.Errorf("GET / = %v", root)
