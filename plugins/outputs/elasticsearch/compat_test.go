@@ -307,29 +307,7 @@ func compatDataStream(t *testing.T, n *node, want compatNode) {
 		return
 	}
 	writeAll(t, o, messages("ds", 12))
-	var r struct {
-		DataStreams []struct {
-			Name    string `json:"name"`
-			Indices []struct {
-				Name string `json:"index_name"`
-			} `json:"indices"`
-		} `json:"data_streams"`
-	}
-	n.mustReq(http.MethodGet, "/_data_stream/"+name, "", &r)
-	if len(r.DataStreams) != 1 || r.DataStreams[0].Name != name || len(r.DataStreams[0].Indices) == 0 {
-		t.Fatalf("data stream %s: %+v", name, r)
-	}
-	hits := n.search(name, "*")
-	if len(hits) != 12 {
-		t.Fatalf("%d documents in %s, want 12", len(hits), name)
-	}
-	if !strings.HasPrefix(hits[0]["_index"].(string), ".ds-"+name) {
-		t.Errorf("document in %v, not a backing index", hits[0]["_index"])
-	}
-	dsf, _ := hits[0]["data_stream"].(map[string]any)
-	if dsf["dataset"] != ds || dsf["type"] != "logs" || dsf["namespace"] != "default" {
-		t.Errorf("data_stream fields %v", hits[0]["data_stream"])
-	}
+	n.checkDataStream(t, ds, 12)
 	var tpl json.RawMessage
 	n.mustReq(http.MethodGet, "/_index_template/sluice-logs-data-stream", "", &tpl)
 	if !strings.Contains(string(tpl), `"data_stream"`) {

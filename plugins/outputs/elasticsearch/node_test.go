@@ -292,6 +292,15 @@ func TestNodeDataStream(t *testing.T) {
 	o, _ := build(t, "elasticsearch", fmt.Sprintf(`hosts => [%q] data_stream => true data_stream_dataset => %q`, n.url, ds))
 	evs := messages("ds", 20)
 	writeAll(t, o, evs)
+	n.checkDataStream(t, ds, 20)
+}
+
+// checkDataStream checks that the data stream logs-<ds>-default exists
+// and holds want documents, in backing indices, with the data_stream.*
+// fields.
+func (n *node) checkDataStream(t testing.TB, ds string, want int) {
+	t.Helper()
+	name := "logs-" + ds + "-default"
 	var r struct {
 		DataStreams []struct {
 			Name    string `json:"name"`
@@ -305,8 +314,8 @@ func TestNodeDataStream(t *testing.T) {
 		t.Fatalf("data stream %s: %+v", name, r)
 	}
 	hits := n.search(name, "*")
-	if len(hits) != 20 {
-		t.Fatalf("%d documents in %s, want 20", len(hits), name)
+	if len(hits) != want {
+		t.Fatalf("%d documents in %s, want %d", len(hits), name, want)
 	}
 	if !strings.HasPrefix(hits[0]["_index"].(string), ".ds-"+name) {
 		t.Errorf("document in %v, not a backing index", hits[0]["_index"])
