@@ -229,6 +229,12 @@ func checkQueuePages(t *testing.T, dir string) (map[int64]int, int, error) {
 			t.Fatal(err)
 		}
 		head := i == len(names)-1
+		if head && len(b) < 16 {
+			// A page being created (its header write failed on the full
+			// disk and the file is about to be removed; after a crash here
+			// the queue removes it at start: it holds no events).
+			return nil, 0, fmt.Errorf("%s: page being created (%d bytes)", name, len(b))
+		}
 		if len(b) < 16 || string(b[:4]) != "SLQP" || b[4] != 1 {
 			t.Fatalf("%s: bad page header %q", name, b[:min(len(b), 16)])
 		}
