@@ -94,16 +94,11 @@ func runShip(e *env, n int64) (result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 	defer cancel()
 	meter := startBusyMeter()
-	srv, err := startSluice(e, srvDir, beatsNullConfig, profileEnv(e, name+"-server"))
-	if err != nil {
-		return r, err
+	srv, addr, err := startBeatsServer(ctx, e, srvDir, name)
+	if srv != nil {
+		defer srv.kill()
 	}
-	defer srv.kill()
-	addr, err := srv.listenAddr(ctx)
 	if err != nil {
-		return r, err
-	}
-	if _, err := srv.startedAt(ctx); err != nil {
 		return r, err
 	}
 	in, err := os.Open(logPath)
@@ -182,4 +177,22 @@ func finishShipped(r *result, srv, sh *proc, n int64, meter busyMeter) error {
 	r.Warnings = append(r.Warnings, sh.log.warnings()...)
 	r.OtherCPUPercent = meter.otherPercent(time.Duration((r.CPUSeconds + cpu.Seconds()) * float64(time.Second)))
 	return nil
+}
+
+// startBeatsServer starts the receiving `sluice serve` (beats → null) of
+// the shipping cases and waits until its pipeline runs; it returns the
+// beats input's address. A returned proc must be killed, error or not.
+func startBeatsServer(ctx context.Context, e *env, dir, name string) (*proc, string, error) {
+	srv, err := startSluice(e, dir, beatsNullConfig, profileEnv(e, name+"-server"))
+	if err != nil {
+		return nil, "", err
+	}
+	addr, err := srv.listenAddr(ctx)
+	if err != nil {
+		return srv, "", err
+	}
+	if _, err := srv.startedAt(ctx); err != nil {
+		return srv, "", err
+	}
+	return srv, addr, nil
 }

@@ -74,16 +74,11 @@ func runShipFiles(e *env, name string, n int64, files int) (result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 	defer cancel()
 	meter := startBusyMeter()
-	srv, err := startSluice(e, srvDir, beatsNullConfig, profileEnv(e, name+"-server"))
-	if err != nil {
-		return r, err
+	srv, addr, err := startBeatsServer(ctx, e, srvDir, name)
+	if srv != nil {
+		defer srv.kill()
 	}
-	defer srv.kill()
-	addr, err := srv.listenAddr(ctx)
 	if err != nil {
-		return r, err
-	}
-	if _, err := srv.startedAt(ctx); err != nil {
 		return r, err
 	}
 	srv.log.mu.Lock()
